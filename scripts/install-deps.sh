@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install the Debian packages the build and the tests need. Idempotent; run as root.
+# Only packages that are missing are installed, so a second run costs one dpkg query.
+set -eu
+
+PKGS="make gcc clang libc6-dev perl python3 xz-utils bc flex bison libelf-dev libssl-dev
+gcc-s390x-linux-gnu sparse linux-source-6.12 libclang-rt-14-dev"
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
