@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0+
+/*
+ * vfio_ap: interception of PQAP(AQIC), by which a guest turns a queue's
+ * interrupts on or off.  Turning them on pins the guest page holding the
+ * notification indicator byte (NIB) and registers the guest ISC with the
+ * GIB; everything is given back when they go off, and on every path that
+ * takes a queue away from the guest.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/iommu.h>
+#include <linux/delay.h>
+
+#include "vfio_ap_private.h"
+
+/* AQIC control word (GR1): interrupt request bit 16, guest ISC bits 61-63 */
+#define AQIC_CTRL_IR		0x0000800000000000UL
+#define AQIC_CTRL_ISC_MASK	0x7UL
+
+/* interrupts-off polls after AQIC(off), like the reset wait: bounded */
+#define VFIO_AP_IRQ_OFF_POLLS	VFIO_AP_RESET_POLLS
+
+/*
+ * The queue status as the guest finds it in bits 32-63 of GR1.  Built field
+ * by field, so the result does not depend on the host's byte order.
+ */
+static u64 status_to_gr1(struct ap_queue_status status)
+{
+	return (u64)status.queue_empty << 31 |
+	       (u64)status.replies_waiting << 30 |
+	       (u64)status.queue_full << 29 |
+	       (u64)status.async << 25 |
+	       (u64)status.irq_enabled << 24 |
+	       (u64)status.response_code << 16;
+}
+
+static struct ap_queue_status rc_status(unsigned int response_code)
+{
+	struct ap_queue_status status = { .response_code = response_code };
+
+	return status;
+}
+
+/**
+ * vfio_ap_irq_release - give back a queue's interrupt resources
+ * @q: the queue, still linked to its mdev
+ *
+ * For a queue whose interrupts are already off in the hardware: after a
+ * reset, after AQIC(off), or when the queue is gone.
+ */
+void vfio_ap_irq_release(struct vfio_ap_queue *q)
+{
+	struct ap_matrix_mdev *matrix_mdev = q->matrix_mdev;
+
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
+	if (!q->saved_iova)
+		return;
+	if (WARN_ON_ONCE(!matrix_mdev || !matrix_mdev->kvm))
+		return;
+	kvm_s390_gisc_unregister(matrix_mdev->kvm, q->saved_isc);
+	vfio_unpin_pages(&matrix_mdev->vdev, q->saved_iova & PAGE_MASK, 1);
+	q->saved_iova = 0;
+	q->saved_isc = VFIO_AP_ISC_NONE;
+}
+
+static struct ap_queue_status irq_disable(struct vfio_ap_queue *q)
+{
+	union ap_qirq_ctrl ctrl = {};
+	struct ap_queue_status status;
+	int poll;
+
+	status = ap_aqic(q->apqn, ctrl, 0);
+	switch (status.response_code) {
+	case AP_RESPONSE_NORMAL:
+	case AP_RESPONSE_OTHERWISE_CHANGED:
+		for (poll = 0; poll < VFIO_AP_IRQ_OFF_POLLS; poll++) {
+			if (!ap_tapq(q->apqn, NULL).irq_enabled)
+				break;
+			msleep(VFIO_AP_RESET_POLL_MS);
+		}
+		if (poll == VFIO_AP_IRQ_OFF_POLLS)
+			pr_warn("queue %02x.%04x: interrupts still on\n",
+				AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn));
+		break;
+	case AP_RESPONSE_Q_NOT_AVAIL:
+	case AP_RESPONSE_DECONFIGURED:
+	case AP_RESPONSE_CHECKSTOPPED:
+		break;
+	default:
+		pr_warn("queue %02x.%04x: AQIC(off) response code 0x%02x\n",
+			AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn),
+			status.response_code);
+		break;
+	}
+	/* the queue cannot use the page any more, or never will again */
+	vfio_ap_irq_release(q);
+	return status;
+}
+
+/**
+ * vfio_ap_irq_disable - turn a queue's interrupts off, if they are on
+ * @q: the queue, still linked to its mdev
+ */
+void vfio_ap_irq_disable(struct vfio_ap_queue *q)
+{
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
+	if (q->saved_iova)
+		irq_disable(q);
+}
+
+static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
+					 unsigned int isc,
+					 struct kvm_vcpu *vcpu)
+{
+	struct ap_matrix_mdev *matrix_mdev = q->matrix_mdev;
+	struct kvm *kvm = matrix_mdev->kvm;
+	dma_addr_t nib = vcpu->run->s.regs.gprs[2];
+	union ap_qirq_ctrl ctrl = {};
+	struct ap_queue_status status;
+	struct page *page;
+	int gisc, ret;
+
+	/* one registration per queue: the guest must turn them off first */
+	if (q->saved_iova)
+		return rc_status(AP_RESPONSE_OTHERWISE_CHANGED);
+	if (!nib || !kvm_is_gpa_in_memslot(kvm, nib))
+		return rc_status(AP_RESPONSE_INVALID_ADDRESS);
+
+	ret = vfio_pin_pages(&matrix_mdev->vdev, nib & PAGE_MASK, 1,
+			     IOMMU_READ | IOMMU_WRITE, &page);
+	if (ret != 1)
+		return rc_status(AP_RESPONSE_INVALID_ADDRESS);
+
+	gisc = kvm_s390_gisc_register(kvm, isc);
+	if (gisc < 0) {
+		vfio_unpin_pages(&matrix_mdev->vdev, nib & PAGE_MASK, 1);
+		return rc_status(AP_RESPONSE_INVALID_GISA);
+	}
+
+	ctrl.ir = 1;
+	ctrl.gisc = isc;
+	ctrl.isc = gisc;
+	ctrl.gisa = virt_to_phys(kvm->arch.gisa_int.origin) >> 4;
+	status = ap_aqic(q->apqn, ctrl, page_to_phys(page) | (nib & ~PAGE_MASK));
+	if (status.response_code == AP_RESPONSE_NORMAL) {
+		q->saved_iova = nib;
+		q->saved_isc = isc;
+		return status;
+	}
+
+	kvm_s390_gisc_unregister(kvm, isc);
+	vfio_unpin_pages(&matrix_mdev->vdev, nib & PAGE_MASK, 1);
+	return status;
+}
+
+/**
+ * vfio_ap_handle_pqap - KVM's PQAP(AQIC) intercept hook
+ * @vcpu: the vCPU that issued the instruction
+ *
+ * Called by KVM with the PQAP hook rwsem held for read.  GR0 holds the
+ * APQN, GR1 the control word, GR2 the NIB address; the status goes back in
+ * GR1 and KVM sets the condition code from its response code.  A queue the
+ * guest was not given answers "not available".
+ *
+ * Return: 0, or -EOPNOTSUPP to let user space handle the instruction.
+ */
+int vfio_ap_handle_pqap(struct kvm_vcpu *vcpu)
+{
+	struct ap_queue_status status = rc_status(AP_RESPONSE_Q_NOT_AVAIL);
+	u64 ctrl = vcpu->run->s.regs.gprs[1];
+	int apqn = vcpu->run->s.regs.gprs[0] & 0xffff;
+	struct ap_matrix_mdev *matrix_mdev;
+	struct vfio_ap_queue *q;
+
+	lockdep_assert_held_read(&vcpu->kvm->arch.crypto.pqap_hook_rwsem);
+	if (!(vcpu->arch.sie_block->eca & ECA_AIV))
+		return -EOPNOTSUPP;
+
+	mutex_lock(&matrix_dev->mdevs_lock);
+	if (!vcpu->kvm->arch.crypto.pqap_hook)
+		goto out;
+	matrix_mdev = container_of(vcpu->kvm->arch.crypto.pqap_hook,
+				   struct ap_matrix_mdev, pqap_hook);
+	if (matrix_mdev->kvm != vcpu->kvm)
+		goto out;
+	if (!test_bit_inv(AP_QID_CARD(apqn), matrix_mdev->shadow_apcb.apm) ||
+	    !test_bit_inv(AP_QID_QUEUE(apqn), matrix_mdev->shadow_apcb.aqm))
+		goto out;
+	q = vfio_ap_mdev_get_queue(matrix_mdev, apqn);
+	if (!q)
+		goto out;
+
+	if (ctrl & AQIC_CTRL_IR)
+		status = irq_enable(q, ctrl & AQIC_CTRL_ISC_MASK, vcpu);
+	else if (q->saved_iova)
+		status = irq_disable(q);
+	else
+		status = ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
+out:
+	vcpu->run->s.regs.gprs[1] = status_to_gr1(status);
+	mutex_unlock(&matrix_dev->mdevs_lock);
+	return 0;
+}
