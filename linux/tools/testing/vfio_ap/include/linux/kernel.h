@@ -1,0 +1,3 @@
+/* the user-space build's kernel basics; see ../../shim/ */
+#include "../../shim/bitops.h"
+#include "../../shim/device.h"

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The simulated AP bus: the host's AP configuration, one queue device per
+ * configured APQN, the apmask/aqmask split between the host's own (default)
+ * drivers and vfio_ap, and the queues' answers to TAPQ, ZAPQ and AQIC.
+ *
+ * Changes of the bus run under ap_scan_bus_mutex, as the AP bus scan does:
+ * config-changed notification, queue removals, queue additions, then
+ * scan-complete notification.
+ */
+#include <stdatomic.h>
+
+#include "sim.h"
+
+enum binding { BOUND_NONE, BOUND_DEFAULT, BOUND_VFIO };
+
+struct sim_queue {
+	struct ap_queue aq;
+	struct sim_ap_hw hw;
+	enum binding bound;
+};
+
+#define NR_APQNS (AP_DEVICES * AP_DOMAINS)
+
+static struct sim_queue *queues[NR_APQNS];
+static struct ap_config_info host;
+static struct ap_driver *vfio_drv;
+static struct {
+	DECLARE_BITMAP(apm, AP_DEVICES);
+	DECLARE_BITMAP(aqm, AP_DOMAINS);
+} perms;
+static atomic_ulong total_zapqs;
+
+DEFINE_MUTEX(ap_perms_mutex);
+static DEFINE_MUTEX(ap_scan_bus_mutex);
+/* the hardware's own state: not a kernel lock, not validated */
+static pthread_mutex_t hw_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void (*sim_ap_perm_check_hook)(void);
+
+void sim_ap_hw_defaults(struct sim_ap_hw *hw)
+{
+	memset(hw, 0, sizeof(*hw));
+}
+
+unsigned long sim_ap_total_zapqs(void)
+{
+	return atomic_load(&total_zapqs);
+}
+
+void sim_ap_init(bool apxa, unsigned int na, unsigned int nd)
+{
+	memset(&host, 0, sizeof(host));
+	host.apxa = apxa;
+	host.na = na;
+	host.nd = nd;
+	bitmap_zero(perms.apm, AP_DEVICES);
+	bitmap_zero(perms.aqm, AP_DOMAINS);
+}
+
+void sim_ap_host_get(struct ap_config_info *info)
+{
+	pthread_mutex_lock(&hw_lock);
+	*info = host;
+	pthread_mutex_unlock(&hw_lock);
+}
+
+static bool owned_by_default(int apqn)
+{
+	bool owned;
+
+	mutex_lock(&ap_perms_mutex);
+	owned = test_bit_inv(AP_QID_CARD(apqn), perms.apm) &&
+		test_bit_inv(AP_QID_QUEUE(apqn), perms.aqm);
+	mutex_unlock(&ap_perms_mutex);
+	return owned;
+}
+
+static void bind_queue(struct sim_queue *sq)
+{
+	lockdep_assert_held(&ap_scan_bus_mutex);
+	if (owned_by_default(sq->aq.qid))
+		sq->bound = BOUND_DEFAULT;
+	else if (vfio_drv && !vfio_drv->probe(&sq->aq.ap_dev))
+		sq->bound = BOUND_VFIO;
+	else
+		sq->bound = BOUND_NONE;
+}
+
+static void unbind_queue(struct sim_queue *sq)
+{
+	lockdep_assert_held(&ap_scan_bus_mutex);
+	if (sq->bound == BOUND_VFIO)
+		vfio_drv->remove(&sq->aq.ap_dev);
+	sq->bound = BOUND_NONE;
+}
+
+static void add_queue(int apqn)
+{
+	struct sim_queue *sq = calloc(1, sizeof(*sq));
+
+	sq->aq.qid = apqn;
+	sq->aq.ap_dev.device_type = AP_DEVICE_TYPE_CEX8;
+	dev_set_name(&sq->aq.ap_dev.device, "%02x.%04x", AP_QID_CARD(apqn),
+		     AP_QID_QUEUE(apqn));
+	device_register(&sq->aq.ap_dev.device);
+	pthread_mutex_lock(&hw_lock);
+	queues[apqn] = sq;
+	pthread_mutex_unlock(&hw_lock);
+	bind_queue(sq);
+}
+
+static void del_queue(int apqn)
+{
+	struct sim_queue *sq = queues[apqn];
+
+	unbind_queue(sq);
+	pthread_mutex_lock(&hw_lock);
+	queues[apqn] = NULL;
+	pthread_mutex_unlock(&hw_lock);
+	free(sq);
+}
+
+static bool in_config(const struct ap_config_info *info, int apqn)
+{
+	return test_bit_inv(AP_QID_CARD(apqn), (unsigned long *)info->apm) &&
+	       test_bit_inv(AP_QID_QUEUE(apqn), (unsigned long *)info->aqm);
+}
+
+void sim_ap_host_set(const unsigned long *apm, const unsigned long *aqm,
+		     const unsigned long *adm)
+{
+	struct ap_config_info old, new;
+	int apqn;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	old = host;
+	new = host;
+	bitmap_copy((unsigned long *)new.apm, apm, AP_DEVICES);
+	bitmap_copy((unsigned long *)new.aqm, aqm, AP_DOMAINS);
+	bitmap_copy((unsigned long *)new.adm, adm, AP_DOMAINS);
+	if (!memcmp(&old, &new, sizeof(new))) {
+		mutex_unlock(&ap_scan_bus_mutex);
+		return;
+	}
+	if (vfio_drv)
+		vfio_drv->on_config_changed(&new, &old);
+	pthread_mutex_lock(&hw_lock);
+	host = new;
+	pthread_mutex_unlock(&hw_lock);
+	for (apqn = 0; apqn < NR_APQNS; apqn++)
+		if (queues[apqn] && !in_config(&new, apqn))
+			del_queue(apqn);
+	for (apqn = 0; apqn < NR_APQNS; apqn++)
+		if (!queues[apqn] && in_config(&new, apqn))
+			add_queue(apqn);
+	if (vfio_drv)
+		vfio_drv->on_scan_complete(&new, &old);
+	mutex_unlock(&ap_scan_bus_mutex);
+}
+
+/* after a change of apmask/aqmask: move queues between the drivers */
+static void revise_bindings(void)
+{
+	bool want_default;
+	int apqn;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	for (apqn = 0; apqn < NR_APQNS; apqn++) {
+		struct sim_queue *sq = queues[apqn];
+
+		if (!sq)
+			continue;
+		want_default = owned_by_default(apqn);
+		if (want_default == (sq->bound == BOUND_DEFAULT) &&
+		    sq->bound != BOUND_NONE)
+			continue;
+		unbind_queue(sq);
+		bind_queue(sq);
+	}
+	mutex_unlock(&ap_scan_bus_mutex);
+}
+
+int sim_ap_write_perm(bool adapters, const unsigned long *mask)
+{
+	unsigned long *cur = adapters ? perms.apm : perms.aqm;
+	DECLARE_BITMAP(reserved, 256);
+	int ret = 0;
+
+	mutex_lock(&ap_perms_mutex);
+	/* APQNs about to go to the default drivers must not be in use */
+	if (bitmap_andnot(reserved, mask, cur, 256) && vfio_drv) {
+		ret = adapters ? vfio_drv->in_use(reserved, perms.aqm) :
+				 vfio_drv->in_use(perms.apm, reserved);
+		if (ret)
+			ret = -EBUSY;
+	}
+	if (!ret)
+		bitmap_copy(cur, mask, 256);
+	mutex_unlock(&ap_perms_mutex);
+	if (!ret)
+		revise_bindings();
+	return ret;
+}
+
+int ap_apqn_in_matrix_owned_by_def_drv(unsigned long *apm, unsigned long *aqm)
+{
+	lockdep_assert_held(&ap_perms_mutex);
+	if (sim_ap_perm_check_hook)
+		sim_ap_perm_check_hook();
+	return bitmap_intersects(apm, perms.apm, AP_DEVICES) &&
+	       bitmap_intersects(aqm, perms.aqm, AP_DOMAINS);
+}
+
+int ap_driver_register(struct ap_driver *drv, struct module *owner, char *name)
+{
+	int apqn;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	vfio_drv = drv;
+	for (apqn = 0; apqn < NR_APQNS; apqn++)
+		if (queues[apqn] && queues[apqn]->bound == BOUND_NONE)
+			bind_queue(queues[apqn]);
+	mutex_unlock(&ap_scan_bus_mutex);
+	return 0;
+}
+
+void ap_driver_unregister(struct ap_driver *drv)
+{
+	int apqn;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	for (apqn = 0; apqn < NR_APQNS; apqn++)
+		if (queues[apqn] && queues[apqn]->bound == BOUND_VFIO)
+			unbind_queue(queues[apqn]);
+	vfio_drv = NULL;
+	mutex_unlock(&ap_scan_bus_mutex);
+}
+
+void sim_ap_exit(void)
+{
+	int apqn;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	for (apqn = 0; apqn < NR_APQNS; apqn++)
+		if (queues[apqn])
+			del_queue(apqn);
+	mutex_unlock(&ap_scan_bus_mutex);
+}
+
+const char *sim_ap_queue_driver(int apqn)
+{
+	const char *name = NULL;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	if (queues[apqn])
+		name = queues[apqn]->bound == BOUND_VFIO ? "vfio_ap" :
+		       queues[apqn]->bound == BOUND_DEFAULT ? "default" : "none";
+	mutex_unlock(&ap_scan_bus_mutex);
+	return name;
+}
+
+struct device *sim_ap_queue_dev(int apqn)
+{
+	struct sim_queue *sq;
+
+	pthread_mutex_lock(&hw_lock);
+	sq = queues[apqn];
+	pthread_mutex_unlock(&hw_lock);
+	return sq ? &sq->aq.ap_dev.device : NULL;
+}
+
+struct sim_ap_hw *sim_ap_hw(int apqn)
+{
+	struct sim_queue *sq;
+
+	pthread_mutex_lock(&hw_lock);
+	sq = queues[apqn];
+	pthread_mutex_unlock(&hw_lock);
+	return sq ? &sq->hw : NULL;
+}
+
+/* ---- the instructions ---- */
+
+/* the queue of @qid if the host has it; called with hw_lock held */
+static struct sim_queue *hw_queue(ap_qid_t qid)
+{
+	struct sim_queue *sq = queues[qid & 0xffff];
+
+	return sq && in_config(&host, qid & 0xffff) ? sq : NULL;
+}
+
+static struct ap_queue_status rc_status(int rc)
+{
+	struct ap_queue_status st = { .response_code = rc };
+
+	return st;
+}
+
+struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
+{
+	struct ap_queue_status st = rc_status(AP_RESPONSE_Q_NOT_AVAIL);
+	struct sim_queue *sq;
+
+	pthread_mutex_lock(&hw_lock);
+	sq = hw_queue(qid);
+	if (sq) {
+		struct sim_ap_hw *hw = &sq->hw;
+
+		if (hw->polls_left < 0) {
+			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
+		} else if (hw->polls_left > 0) {
+			hw->polls_left--;
+			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
+		} else {
+			if (hw->irq_off_left > 0 && !--hw->irq_off_left)
+				hw->irq_enabled = false;
+			st = rc_status(hw->tapq_rc);
+			st.queue_empty = 1;
+			st.irq_enabled = hw->irq_enabled;
+		}
+	}
+	pthread_mutex_unlock(&hw_lock);
+	if (info)
+		info->value = 0;
+	return st;
+}
+
+struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
+{
+	struct ap_queue_status st = rc_status(AP_RESPONSE_Q_NOT_AVAIL);
+	struct sim_queue *sq;
+
+	pthread_mutex_lock(&hw_lock);
+	sq = hw_queue(qid);
+	if (sq) {
+		struct sim_ap_hw *hw = &sq->hw;
+
+		hw->zapqs++;
+		atomic_fetch_add(&total_zapqs, 1);
+		st = rc_status(hw->zapq_rc);
+		if (!hw->zapq_rc) {
+			hw->polls_left = hw->reset_polls;
+			hw->irq_enabled = false;
+			hw->irq_off_left = 0;
+			hw->nib = 0;
+		}
+	}
+	pthread_mutex_unlock(&hw_lock);
+	return st;
+}
+
+struct ap_queue_status ap_aqic(ap_qid_t qid, union ap_qirq_ctrl ctrl,
+			       phys_addr_t pa_ind)
+{
+	struct ap_queue_status st = rc_status(AP_RESPONSE_Q_NOT_AVAIL);
+	struct sim_queue *sq;
+
+	pthread_mutex_lock(&hw_lock);
+	sq = hw_queue(qid);
+	if (sq) {
+		struct sim_ap_hw *hw = &sq->hw;
+
+		if (hw->aqic_rc) {
+			st = rc_status(hw->aqic_rc);
+		} else if (ctrl.ir) {
+			st = rc_status(hw->irq_enabled ?
+				       AP_RESPONSE_OTHERWISE_CHANGED :
+				       AP_RESPONSE_NORMAL);
+			if (!hw->irq_enabled) {
+				hw->irq_enabled = true;
+				hw->nib = pa_ind;
+				hw->gisc = ctrl.gisc;
+			}
+		} else {
+			st = rc_status(AP_RESPONSE_NORMAL);
+			hw->nib = 0;
+			hw->irq_off_left = hw->irq_off_polls;
+			if (!hw->irq_off_polls)
+				hw->irq_enabled = false;
+		}
+		st.irq_enabled = hw->irq_enabled;
+	}
+	pthread_mutex_unlock(&hw_lock);
+	return st;
+}
+
+int ap_qci(struct ap_config_info *info)
+{
+	sim_ap_host_get(info);
+	return 0;
+}
+
+bool ap_instructions_available(void)
+{
+	return true;
+}
+
+int test_facility(unsigned long nr)
+{
+	return nr == 12 || nr == 15 || nr == 65;
+}
+
+/* ---- the driver module ---- */
+
+int sim_driver_load(void)
+{
+	return shim_module_init();
+}
+
+void sim_driver_unload(void)
+{
+	shim_module_exit();
+}

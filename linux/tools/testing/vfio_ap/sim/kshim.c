@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel basics for the user-space build: counted allocation with failure
+ * injection, printing, number parsing, devices and sysfs attributes.
+ */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include <linux/kernel.h>
+
+#include "sim.h"
+
+unsigned int shim_warnings;
+unsigned int shim_warn_ons;
+
+static atomic_long allocs_live;
+static atomic_long allocs_made;
+static atomic_long fail_at;	/* allocs_made value that fails; 0: none */
+
+void *kzalloc(size_t size, int flags)
+{
+	long n = atomic_fetch_add(&allocs_made, 1) + 1;
+	long f = atomic_load(&fail_at);
+
+	(void)flags;
+	if (f && n == f) {
+		atomic_store(&fail_at, 0);
+		return NULL;
+	}
+	atomic_fetch_add(&allocs_live, 1);
+	return calloc(1, size);
+}
+
+void kfree(const void *ptr)
+{
+	if (!ptr)
+		return;
+	atomic_fetch_sub(&allocs_live, 1);
+	free((void *)ptr);
+}
+
+long shim_allocations_live(void)
+{
+	return atomic_load(&allocs_live);
+}
+
+long shim_allocations_made(void)
+{
+	return atomic_load(&allocs_made);
+}
+
+void shim_fail_nth_alloc(long nth)
+{
+	atomic_store(&fail_at, nth ? atomic_load(&allocs_made) + nth : 0);
+}
+
+static bool quiet_printk;
+
+void shim_printk(const char *level, const char *fmt, ...)
+{
+	va_list ap;
+
+	__atomic_fetch_add(&shim_warnings, 1, __ATOMIC_RELAXED);
+	if (quiet_printk || getenv("SIM_QUIET"))
+		return;
+	fprintf(stderr, "[%s] ", level);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+int kstrtoul(const char *s, unsigned int base, unsigned long *res)
+{
+	unsigned long long v;
+	char *end;
+
+	/* the kernel takes no sign and no leading space */
+	if (!*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (end == s)
+		return -EINVAL;
+	if (*end == '\n')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*res = v;
+	return 0;
+}
+
+void msleep(unsigned int ms)
+{
+	/* time is not what the tests are about: a short real sleep */
+	struct timespec ts = { 0, (long)ms * 1000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- devices ---- */
+
+void device_initialize(struct device *dev)
+{
+	if (dev->initialized)
+		return;
+	init_rwsem(&dev->kn_active);
+	dev->initialized = true;
+}
+
+int dev_set_name(struct device *dev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dev->name, sizeof(dev->name), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+int device_register(struct device *dev)
+{
+	device_initialize(dev);
+	return 0;
+}
+
+void put_device(struct device *dev)
+{
+	if (dev->release)
+		dev->release(dev);
+}
+
+void device_unregister(struct device *dev)
+{
+	/* attributes go first; the kernel waits for readers here too */
+	down_write(&dev->kn_active);
+	dev->groups = NULL;
+	up_write(&dev->kn_active);
+	put_device(dev);
+}
+
+static void root_release(struct device *dev)
+{
+	free(dev);
+}
+
+struct device *root_device_register(const char *name)
+{
+	struct device *root = calloc(1, sizeof(*root));
+
+	if (!root)
+		return ERR_PTR(-ENOMEM);
+	dev_set_name(root, "%s", name);
+	root->release = root_release;
+	device_register(root);
+	return root;
+}
+
+void root_device_unregister(struct device *root)
+{
+	device_unregister(root);
+}
+
+void (*shim_after_create_group)(struct device *dev);
+
+int sysfs_create_group(struct kobject *kobj, const struct attribute_group *grp)
+{
+	struct device *dev = kobj_to_dev(kobj);
+	int i, ret = -ENOSPC;
+	void *token;
+
+	/* the kernel allocates the group's kernfs nodes: this can fail */
+	token = kzalloc(1, GFP_KERNEL);
+	if (!token)
+		return -ENOMEM;
+	kfree(token);
+
+	down_write(&dev->kn_active);
+	for (i = 0; i < SHIM_EXTRA_GROUPS; i++) {
+		if (!dev->extra[i]) {
+			dev->extra[i] = grp;
+			ret = 0;
+			break;
+		}
+	}
+	up_write(&dev->kn_active);
+	if (!ret && shim_after_create_group)
+		shim_after_create_group(dev);
+	return ret;
+}
+
+void sysfs_remove_group(struct kobject *kobj, const struct attribute_group *grp)
+{
+	struct device *dev = kobj_to_dev(kobj);
+	int i;
+
+	down_write(&dev->kn_active);
+	for (i = 0; i < SHIM_EXTRA_GROUPS; i++)
+		if (dev->extra[i] == grp)
+			dev->extra[i] = NULL;
+	up_write(&dev->kn_active);
+}
+
+static int emit_va(char *buf, int at, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (at < 0 || at >= (int)PAGE_SIZE)
+		return 0;
+	n = vsnprintf(buf + at, PAGE_SIZE - at, fmt, ap);
+	if (n >= (int)PAGE_SIZE - at)
+		n = PAGE_SIZE - at - 1;
+	return n;
+}
+
+int sysfs_emit(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = emit_va(buf, 0, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int sysfs_emit_at(char *buf, int at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = emit_va(buf, at, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static struct device_attribute *find_in(const struct attribute_group *grp,
+					const char *name)
+{
+	struct attribute **a;
+
+	if (!grp)
+		return NULL;
+	for (a = grp->attrs; *a; a++)
+		if (!strcmp((*a)->name, name))
+			return container_of(*a, struct device_attribute, attr);
+	return NULL;
+}
+
+/* called with kn_active held for read */
+static struct device_attribute *find_attr(struct device *dev, const char *name)
+{
+	const struct attribute_group **g;
+	struct device_attribute *da;
+	int i;
+
+	for (g = dev->groups; g && *g; g++)
+		if ((da = find_in(*g, name)))
+			return da;
+	for (g = dev->driver_groups; g && *g; g++)
+		if ((da = find_in(*g, name)))
+			return da;
+	for (i = 0; i < SHIM_EXTRA_GROUPS; i++)
+		if ((da = find_in(dev->extra[i], name)))
+			return da;
+	return NULL;
+}
+
+ssize_t shim_attr_show(struct device *dev, const char *name, char *buf)
+{
+	struct device_attribute *da;
+	ssize_t ret = -ENOENT;
+
+	down_read(&dev->kn_active);
+	da = find_attr(dev, name);
+	if (da)
+		ret = da->show ? da->show(dev, da, buf) : -EACCES;
+	up_read(&dev->kn_active);
+	if (ret >= 0)
+		buf[ret] = '\0';
+	return ret;
+}
+
+ssize_t shim_attr_store(struct device *dev, const char *name, const char *val)
+{
+	struct device_attribute *da;
+	ssize_t ret = -ENOENT;
+
+	down_read(&dev->kn_active);
+	da = find_attr(dev, name);
+	if (da)
+		ret = da->store ? da->store(dev, da, val, strlen(val)) : -EACCES;
+	up_read(&dev->kn_active);
+	return ret;
+}
+
+int sim_attr_write(struct device *dev, const char *name, const char *val)
+{
+	ssize_t ret = shim_attr_store(dev, name, val);
+
+	return ret < 0 ? (int)ret : 0;
+}
+
+ssize_t sim_attr_read(struct device *dev, const char *name, char *buf)
+{
+	return shim_attr_show(dev, name, buf);
+}
+
+/* ---- masks ---- */
+
+int sim_mask_parse(const char *list, unsigned long *mask)
+{
+	const char *s = list;
+	char *end;
+
+	bitmap_zero(mask, 256);
+	while (*s) {
+		unsigned long a = strtoul(s, &end, 0), b = a;
+
+		if (end == s)
+			return -EINVAL;
+		s = end;
+		if (*s == '-') {
+			b = strtoul(s + 1, &end, 0);
+			if (end == s + 1)
+				return -EINVAL;
+			s = end;
+		}
+		if (a > b || b > 255)
+			return -EINVAL;
+		for (; a <= b; a++)
+			set_bit_inv(a, mask);
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+void sim_mask_format(const unsigned long *mask, char *out, size_t size)
+{
+	unsigned long bit, first;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for_each_set_bit_inv(bit, mask, 256) {
+		first = bit;
+		while (bit + 1 < 256 && test_bit_inv(bit + 1, mask))
+			bit++;
+		if (first == bit)
+			n += snprintf(out + n, n < size ? size - n : 0, "%s%lu",
+				      n ? "," : "", first);
+		else
+			n += snprintf(out + n, n < size ? size - n : 0,
+				      "%s%lu-%lu", n ? "," : "", first, bit);
+	}
+	if (!n && size)
+		snprintf(out, size, "-");
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Simulated s390 KVM guests: what the vfio_ap driver changes in a guest (its
+ * AP masks, under kvm->lock) and KVM's PQAP(AQIC) intercept, which calls
+ * the driver's hook under the PQAP hook rwsem as KVM does.
+ */
+#include <stdatomic.h>
+
+#include "sim.h"
+
+static atomic_long kvms_live;
+static pthread_mutex_t refs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct kvm *sim_kvm_create(size_t mem_size, gpa_t mem_base)
+{
+	struct kvm *kvm = calloc(1, sizeof(*kvm));
+
+	if (!kvm)
+		return NULL;
+	mutex_init(&kvm->lock);
+	init_rwsem(&kvm->arch.crypto.pqap_hook_rwsem);
+	kvm->arch.crypto.crycbd = 0x1000 | 0x02;	/* format 2, APXA */
+	kvm->arch.gisa_int.origin = &kvm->gisa;
+	/* page aligned, as guest memory is */
+	kvm->mem = aligned_alloc(PAGE_SIZE, mem_size);
+	memset(kvm->mem, 0, mem_size);
+	kvm->mem_base = mem_base;
+	kvm->mem_size = mem_size;
+	kvm->users = 1;
+	atomic_fetch_add(&kvms_live, 1);
+	return kvm;
+}
+
+void kvm_get_kvm(struct kvm *kvm)
+{
+	pthread_mutex_lock(&refs_lock);
+	kvm->users++;
+	pthread_mutex_unlock(&refs_lock);
+}
+
+void kvm_put_kvm(struct kvm *kvm)
+{
+	int users;
+
+	/* the last put destroys the guest: it must not hold the guest's lock */
+	pthread_mutex_lock(&refs_lock);
+	users = --kvm->users;
+	pthread_mutex_unlock(&refs_lock);
+	if (users)
+		return;
+	if (mutex_is_locked(&kvm->lock))
+		fprintf(stderr, "kvm: destroyed while kvm->lock is held\n");
+	free(kvm->mem);
+	free(kvm);
+	atomic_fetch_sub(&kvms_live, 1);
+}
+
+void sim_kvm_put(struct kvm *kvm)
+{
+	kvm_put_kvm(kvm);
+}
+
+long sim_kvm_live(void)
+{
+	return atomic_load(&kvms_live);
+}
+
+void kvm_arch_crypto_set_masks(struct kvm *kvm, unsigned long *apm,
+			       unsigned long *aqm, unsigned long *adm)
+{
+	/* KVM blocks every vCPU for this; the driver must hold kvm->lock */
+	lockdep_assert_held(&kvm->lock);
+	bitmap_copy(kvm->arch.crypto.apm, apm, 256);
+	bitmap_copy(kvm->arch.crypto.aqm, aqm, 256);
+	bitmap_copy(kvm->arch.crypto.adm, adm, 256);
+	kvm->arch.crypto.masks_set++;
+}
+
+void kvm_arch_crypto_clear_masks(struct kvm *kvm)
+{
+	lockdep_assert_held(&kvm->lock);
+	bitmap_zero(kvm->arch.crypto.apm, 256);
+	bitmap_zero(kvm->arch.crypto.aqm, 256);
+	bitmap_zero(kvm->arch.crypto.adm, 256);
+	kvm->arch.crypto.masks_set++;
+}
+
+void sim_kvm_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
+		   unsigned long *adm)
+{
+	mutex_lock(&kvm->lock);
+	bitmap_copy(apm, kvm->arch.crypto.apm, 256);
+	bitmap_copy(aqm, kvm->arch.crypto.aqm, 256);
+	bitmap_copy(adm, kvm->arch.crypto.adm, 256);
+	mutex_unlock(&kvm->lock);
+}
+
+/* the GIB: a guest ISC maps to the same host ISC here, counted */
+int kvm_s390_gisc_register(struct kvm *kvm, u32 gisc)
+{
+	if (gisc > 7)
+		return -ERANGE;
+	__atomic_fetch_add(&kvm->gisc_refs[gisc], 1, __ATOMIC_RELAXED);
+	return gisc;
+}
+
+int kvm_s390_gisc_unregister(struct kvm *kvm, u32 gisc)
+{
+	if (gisc > 7 || !__atomic_load_n(&kvm->gisc_refs[gisc], __ATOMIC_RELAXED)) {
+		fprintf(stderr, "kvm: unregister of guest ISC %u not registered\n",
+			gisc);
+		shim_warn_ons++;
+		return -EINVAL;
+	}
+	__atomic_fetch_sub(&kvm->gisc_refs[gisc], 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+unsigned int sim_kvm_giscs(struct kvm *kvm)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < 8; i++)
+		n += __atomic_load_n(&kvm->gisc_refs[i], __ATOMIC_RELAXED);
+	return n;
+}
+
+bool kvm_is_gpa_in_memslot(struct kvm *kvm, gpa_t gpa)
+{
+	return gpa >= kvm->mem_base && gpa - kvm->mem_base < kvm->mem_size;
+}
+
+/*
+ * KVM's handling of an intercepted PQAP(AQIC): call the hook under the
+ * rwsem, set the condition code from the response code; no hook means no
+ * queue ("not available").
+ */
+int sim_kvm_pqap_aqic(struct kvm *kvm, int apqn, u64 ctrl, u64 nib,
+		      u64 *gr1, int *cc)
+{
+	struct kvm_s390_sie_block sie = { .eca = ECA_AIV | ECA_APIE };
+	struct kvm_run run = {};
+	struct kvm_vcpu vcpu = { .kvm = kvm, .run = &run };
+	int ret = 0;
+
+	vcpu.arch.sie_block = &sie;
+	run.s.regs.gprs[0] = (3UL << 24) | (apqn & 0xffff);
+	run.s.regs.gprs[1] = ctrl;
+	run.s.regs.gprs[2] = nib;
+
+	down_read(&kvm->arch.crypto.pqap_hook_rwsem);
+	if (kvm->arch.crypto.pqap_hook) {
+		ret = (*kvm->arch.crypto.pqap_hook)(&vcpu);
+	} else {
+		run.s.regs.gprs[1] = (u64)AP_RESPONSE_Q_NOT_AVAIL << 16;
+	}
+	up_read(&kvm->arch.crypto.pqap_hook_rwsem);
+
+	*gr1 = run.s.regs.gprs[1];
+	*cc = (*gr1 & 0x00ff0000) ? 3 : 0;
+	return ret;
+}

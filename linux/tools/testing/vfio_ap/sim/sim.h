@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The simulated machine the vfio_ap driver runs on in user space: an AP bus
+ * with a host configuration and queue devices, a VFIO/mdev core, and KVM
+ * guests.  Tests and the demo drive it through this interface, the way an
+ * administrator, QEMU and the hardware would.
+ */
+#ifndef _SIM_H
+#define _SIM_H
+
+#include <linux/kernel.h>
+#include <linux/vfio.h>
+#include <linux/kvm_host.h>
+#include <asm/ap.h>
+
+/* ---- masks: "3,5-7" <-> 256-bit MSB-first masks ---- */
+int sim_mask_parse(const char *list, unsigned long *mask);
+void sim_mask_format(const unsigned long *mask, char *out, size_t size);
+
+/* ---- the AP bus and its hardware ---- */
+void sim_ap_init(bool apxa, unsigned int na, unsigned int nd);
+void sim_ap_exit(void);
+/* set the host configuration; with the driver loaded this is a config change */
+void sim_ap_host_set(const unsigned long *apm, const unsigned long *aqm,
+		     const unsigned long *adm);
+void sim_ap_host_get(struct ap_config_info *info);
+/* /sys/bus/ap/apmask and aqmask: bits set = kept for the host's drivers */
+int sim_ap_write_perm(bool adapters, const unsigned long *mask);
+/* "vfio_ap", "default", or NULL when there is no such queue device */
+const char *sim_ap_queue_driver(int apqn);
+struct device *sim_ap_queue_dev(int apqn);
+
+/* per-queue hardware behaviour a test can set */
+struct sim_ap_hw {
+	int zapq_rc;		/* response to ZAPQ */
+	int tapq_rc;		/* response to TAPQ once reset is done */
+	int aqic_rc;		/* response to AQIC, when not 0 */
+	int reset_polls;	/* TAPQs before a reset completes; -1: never */
+	int irq_off_polls;	/* TAPQs before interrupts show off */
+	/* state */
+	int polls_left;
+	int irq_off_left;
+	bool irq_enabled;
+	phys_addr_t nib;	/* host address of the indicator byte */
+	unsigned int gisc;
+	unsigned long zapqs;	/* resets seen */
+};
+struct sim_ap_hw *sim_ap_hw(int apqn);
+void sim_ap_hw_defaults(struct sim_ap_hw *hw);
+unsigned long sim_ap_total_zapqs(void);
+/* called while ap_apqn_in_matrix_owned_by_def_drv() runs; for tests */
+extern void (*sim_ap_perm_check_hook)(void);
+
+/* ---- the driver ---- */
+int sim_driver_load(void);
+void sim_driver_unload(void);
+struct device *sim_matrix_dev(void);
+
+/* ---- mdevs and VFIO ---- */
+struct mdev_device *sim_mdev_create(const char *uuid);	/* ERR_PTR on error */
+void sim_mdev_remove(struct mdev_device *mdev);
+struct vfio_device *sim_vfio_of(struct device *dev);
+int sim_vfio_open(struct vfio_device *vdev, struct kvm *kvm);
+void sim_vfio_close(struct vfio_device *vdev);
+long sim_vfio_ioctl(struct vfio_device *vdev, unsigned int cmd, void *arg);
+int sim_vfio_dma_map(struct vfio_device *vdev, u64 iova, u64 size, void *host);
+void sim_vfio_dma_unmap(struct vfio_device *vdev, u64 iova, u64 size);
+/* what user space does on a device request: close the device, or not */
+extern bool sim_vfio_obey_requests;
+long sim_pins_live(void);
+/* make vfio_unpin_pages() forget to unpin: shows the leak check works */
+extern bool sim_vfio_drop_unpins;
+unsigned long sim_vfio_errors(void);	/* core-level misuse seen */
+
+int sim_attr_write(struct device *dev, const char *name, const char *val);
+ssize_t sim_attr_read(struct device *dev, const char *name, char *buf);
+
+/* ---- KVM guests ---- */
+struct kvm *sim_kvm_create(size_t mem_size, gpa_t mem_base);
+void sim_kvm_put(struct kvm *kvm);
+/* a vCPU issues PQAP(AQIC); returns what KVM returns, *gr1 and *cc set */
+int sim_kvm_pqap_aqic(struct kvm *kvm, int apqn, u64 ctrl, u64 nib,
+		      u64 *gr1, int *cc);
+void sim_kvm_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
+		   unsigned long *adm);
+unsigned int sim_kvm_giscs(struct kvm *kvm);
+long sim_kvm_live(void);
+
+/* ---- eventfds ---- */
+int sim_eventfd(void);			/* a new non-blocking eventfd */
+u64 sim_eventfd_take(int fd);		/* its count, reset to 0 */
+long sim_eventfd_ctx_live(void);
+
+#endif /* _SIM_H */
