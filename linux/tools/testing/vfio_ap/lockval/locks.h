@@ -143,9 +143,7 @@ int rwsem_is_locked(struct rw_semaphore *sem);
 /* lockdep assertions: any lock with a ->dep_map */
 
 #define __lockval_assert(l, mode, what)					\
-do {									\
-	(void)lockval_assert(&(l)->dep_map, (mode), what, LOCKVAL_SITE);\
-} while (0)
+	((void)lockval_assert(&(l)->dep_map, (mode), what, LOCKVAL_SITE))
 
 #define lockdep_assert_held(l)		__lockval_assert(l, LOCKVAL_HELD, #l)
 #define lockdep_assert_held_write(l)	__lockval_assert(l, LOCKVAL_HELD_WRITE, #l)

@@ -829,8 +829,13 @@ static int run_in_child(void (*fn)(void), const char *until,
 
 	out[0] = '\0';
 	fflush(stdout);
-	if (pipe(fd) || (pid = fork()) < 0) {
-		perror("pipe/fork");
+	if (pipe(fd)) {
+		perror("pipe");
+		exit(2);
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
 		exit(2);
 	}
 	if (!pid) {
