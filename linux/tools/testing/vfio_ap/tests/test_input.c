@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bad input gets a clear error and changes nothing: sysfs writes, VFIO
+ * ioctl arguments, and a guest's PQAP(AQIC) operands.
+ */
+#include <unistd.h>
+#include <linux/vfio_ap.h>
+
+#include "harness.h"
+
+#define UUID1 "eeeeeeee-0000-0000-0000-000000000001"
+#define UUID2 "eeeeeeee-0000-0000-0000-000000000002"
+#define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
+
+static void state(struct mdev_device *m, char *out, size_t size)
+{
+	snprintf(out, size, "%s|%s|%s", t_read(m, "ap_config"), t_shadow(m),
+		 t_read(m, "control_domains"));
+}
+
+static void test_sysfs_input(void)
+{
+	static const struct { const char *attr, *val; int err; } bad[] = {
+		{ "assign_adapter", "", -EINVAL },
+		{ "assign_adapter", "abc", -EINVAL },
+		{ "assign_adapter", "-1", -EINVAL },
+		{ "assign_adapter", "1 ", -EINVAL },
+		{ "assign_adapter", "0x", -EINVAL },
+		{ "assign_adapter", "99999999999999999999999", -ERANGE },
+		{ "assign_adapter", "256", -ENODEV },
+		{ "assign_domain", "0x100", -ENODEV },
+		{ "assign_control_domain", "300", -ENODEV },
+		{ "unassign_adapter", "256", -ENODEV },
+		{ "unassign_domain", "x", -EINVAL },
+		{ "assign_adapter", "2", -EADDRINUSE },	/* the other mdev's */
+		{ "ap_config", "", -EINVAL },
+		{ "ap_config", "0x" ZERO64, -EINVAL },
+		{ "ap_config", "0x" ZERO64 ",0x" ZERO64, -EINVAL },
+		{ "ap_config", "0x" ZERO64 ",0x" ZERO64 ",0x" ZERO64 ",", -EINVAL },
+		{ "ap_config", "0x" ZERO64 "0,0x" ZERO64 ",0x" ZERO64, -EINVAL },
+		{ "ap_config", "0x" ZERO64 ",0x" ZERO64 ",0x000", -EINVAL },
+		{ "ap_config", "0x" ZERO64 ",0xg" ZERO64 ",0x" ZERO64, -EINVAL },
+		{ "ap_config", "0x2000000000000000000000000000000000000000000000000000000000000000,0x"
+		  "4000000000000000000000000000000000000000000000000000000000000000,0x" ZERO64,
+		  -EADDRINUSE },
+		{ "matrix", "1", -EACCES },
+		{ "no_such_attribute", "1", -ENOENT },
+	};
+	char before[2048], after[2048];
+	struct mdev_device *m, *other;
+	unsigned int i;
+
+	t_machine_up("0-15", "0-15", "0-3");
+	m = t_mdev(UUID1);
+	other = t_mdev(UUID2);
+	CHECK_EQ_INT(t_write(other, "assign_adapter", "2"), 0);
+	CHECK_EQ_INT(t_write(other, "assign_domain", "1"), 0);
+	CHECK_EQ_INT(t_write(m, "assign_adapter", "0x05"), 0);
+	CHECK_EQ_INT(t_write(m, "assign_domain", "1"), 0);
+	CHECK_EQ_INT(t_write(m, "assign_control_domain", "1\n"), 0);
+	state(m, before, sizeof(before));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		int ret = t_write(m, bad[i].attr, bad[i].val);
+
+		if (ret != bad[i].err)
+			printf("#   %s <- \"%s\"\n", bad[i].attr, bad[i].val);
+		CHECK_EQ_INT(ret, bad[i].err);
+		state(m, after, sizeof(after));
+		CHECK_EQ_STR(after, before);
+	}
+	/* an APQN the host keeps for its own drivers */
+	{
+		DECLARE_BITMAP(mask, 256);
+
+		sim_mask_parse("7", mask);
+		CHECK_EQ_INT(sim_ap_write_perm(true, mask), 0);
+		sim_mask_parse("3", mask);
+		CHECK_EQ_INT(sim_ap_write_perm(false, mask), 0);
+		CHECK_EQ_INT(t_write(m, "assign_domain", "3"), 0);
+		CHECK_EQ_INT(t_write(m, "assign_adapter", "7"), -EADDRNOTAVAIL);
+		CHECK_EQ_INT(t_write(m, "unassign_domain", "3"), 0);
+		state(m, after, sizeof(after));
+		CHECK_EQ_STR(after, before);
+	}
+	sim_mdev_remove(m);
+	sim_mdev_remove(other);
+	t_machine_down();
+}
+
+static void test_ioctl_input(void)
+{
+	struct vfio_device_info info = { .argsz = 4 };
+	struct vfio_irq_info irq = { .argsz = sizeof(irq) };
+	struct {
+		struct vfio_irq_set set;
+		s32 fd;
+	} arg;
+	struct mdev_device *m;
+	struct vfio_device *vdev;
+	struct kvm *kvm;
+	int efd = sim_eventfd(), pipefd[2];
+
+	t_machine_up("0-3", "0-3", "0");
+	m = t_mdev(UUID1);
+	vdev = t_vdev(m);
+	kvm = sim_kvm_create(1 << 20, 0);
+	CHECK_EQ_INT(sim_vfio_open(vdev, kvm), 0);
+	CHECK(pipe(pipefd) == 0);
+
+	CHECK_EQ_INT(sim_vfio_ioctl(vdev, VFIO_DEVICE_GET_INFO, &info), -EINVAL);
+	CHECK_EQ_INT(sim_vfio_ioctl(vdev, VFIO_DEVICE_GET_INFO, (void *)8), -EFAULT);
+	info.argsz = sizeof(info);
+	CHECK_EQ_INT(sim_vfio_ioctl(vdev, VFIO_DEVICE_GET_INFO, &info), 0);
+	CHECK_EQ_INT(info.flags, VFIO_DEVICE_FLAGS_AP | VFIO_DEVICE_FLAGS_RESET);
+	CHECK_EQ_INT(info.num_irqs, VFIO_AP_IRQ_COUNT);
+	CHECK_EQ_INT(info.num_regions, 0);
+
+	irq.index = VFIO_AP_IRQ_COUNT;
+	CHECK_EQ_INT(sim_vfio_ioctl(vdev, VFIO_DEVICE_GET_IRQ_INFO, &irq), -EINVAL);
+	irq.index = VFIO_AP_IRQ_CFG_CHANGE;
+	CHECK_EQ_INT(sim_vfio_ioctl(vdev, VFIO_DEVICE_GET_IRQ_INFO, &irq), 0);
+	CHECK_EQ_INT(irq.count, 1);
+	CHECK_EQ_INT(irq.flags, VFIO_IRQ_INFO_EVENTFD);
+
+#define SET(argsz_, flags_, index_, start_, count_, fd_)		\
+	(arg.set = (struct vfio_irq_set){ argsz_, flags_, index_, start_, count_ }, \
+	 arg.fd = (fd_), sim_vfio_ioctl(vdev, VFIO_DEVICE_SET_IRQS, &arg))
+#define TRIG (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER)
+	CHECK_EQ_INT(SET(sizeof(arg) - 4, TRIG, 0, 0, 1, efd), -EINVAL);
+	CHECK_EQ_INT(SET(sizeof(arg), VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+			 0, 0, 1, efd), -EINVAL);
+	CHECK_EQ_INT(SET(sizeof(arg), TRIG, 2, 0, 1, efd), -EINVAL);
+	CHECK_EQ_INT(SET(sizeof(arg), TRIG, 0, 1, 1, efd), -EINVAL);
+	CHECK_EQ_INT(SET(sizeof(arg), TRIG, 0, 0, 2, efd), -EINVAL);
+	CHECK_EQ_INT(SET(sizeof(arg), TRIG, 0, 0, 1, -2), -EINVAL);
+	CHECK_EQ_INT(SET(sizeof(arg), TRIG, 0, 0, 1, pipefd[0]), -EINVAL);
+	CHECK_EQ_INT(SET(sizeof(arg), TRIG, 0, 0, 1, 999), -EBADF);
+	CHECK_EQ_INT(sim_eventfd_ctx_live(), 0);
+	CHECK_EQ_INT(sim_vfio_ioctl(vdev, VFIO_DEVICE_SET_IRQS, (void *)16), -EFAULT);
+	CHECK_EQ_INT(sim_vfio_ioctl(vdev, 0x1234, NULL), -EOPNOTSUPP);
+	CHECK_EQ_INT(SET(sizeof(arg), TRIG, 1, 0, 1, efd), 0);
+	CHECK_EQ_INT(sim_eventfd_ctx_live(), 1);
+
+	sim_vfio_close(vdev);
+	CHECK_EQ_INT(sim_eventfd_ctx_live(), 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(efd);
+	sim_mdev_remove(m);
+	sim_kvm_put(kvm);
+	t_machine_down();
+}
+
+static void test_pqap_operands(void)
+{
+	struct mdev_device *m;
+	struct kvm *kvm;
+	u64 gr1;
+	int cc;
+
+	t_machine_up("0-3", "0-3", "0");
+	m = t_mdev(UUID1);
+	t_write(m, "assign_adapter", "1");
+	t_write(m, "assign_domain", "1");
+	kvm = sim_kvm_create(1 << 20, 0x10000);
+	CHECK_EQ_INT(sim_vfio_open(t_vdev(m), kvm), 0);
+	sim_vfio_dma_map(t_vdev(m), 0x10000, 1 << 20, kvm->mem);
+
+#define AQIC_ON 0x0000800000000006UL
+#define RC(gr1) (((gr1) >> 16) & 0xff)
+	/* NIB 0, outside guest memory, guest memory not mapped for DMA */
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), AQIC_ON, 0, &gr1, &cc);
+	CHECK_EQ_INT(RC(gr1), AP_RESPONSE_INVALID_ADDRESS);
+	CHECK_EQ_INT(cc, 3);
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), AQIC_ON, 0x5000000, &gr1, &cc);
+	CHECK_EQ_INT(RC(gr1), AP_RESPONSE_INVALID_ADDRESS);
+	sim_vfio_dma_unmap(t_vdev(m), 0x10000, 1 << 20);
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), AQIC_ON, 0x10010, &gr1, &cc);
+	CHECK_EQ_INT(RC(gr1), AP_RESPONSE_INVALID_ADDRESS);
+	sim_vfio_dma_map(t_vdev(m), 0x10000, 1 << 20, kvm->mem);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK_EQ_INT(sim_kvm_giscs(kvm), 0);
+
+	/* the hardware refuses: everything undone */
+	sim_ap_hw(AP_MKQID(1, 1))->aqic_rc = AP_RESPONSE_BUSY;
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), AQIC_ON, 0x10010, &gr1, &cc);
+	CHECK_EQ_INT(RC(gr1), AP_RESPONSE_BUSY);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK_EQ_INT(sim_kvm_giscs(kvm), 0);
+	sim_ap_hw(AP_MKQID(1, 1))->aqic_rc = 0;
+
+	/* twice: the second is refused and the first stays as it was */
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), AQIC_ON, 0x10010, &gr1, &cc);
+	CHECK_EQ_INT(RC(gr1), 0);
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), AQIC_ON, 0x20020, &gr1, &cc);
+	CHECK_EQ_INT(RC(gr1), AP_RESPONSE_OTHERWISE_CHANGED);
+	CHECK_EQ_INT(sim_pins_live(), 1);
+	CHECK_EQ_INT(sim_kvm_giscs(kvm), 1);
+
+	/* unmapping the NIB's memory turns interrupts off first */
+	sim_vfio_dma_unmap(t_vdev(m), 0x10000, 1 << 20);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK_EQ_INT(sim_kvm_giscs(kvm), 0);
+	CHECK(!sim_ap_hw(AP_MKQID(1, 1))->irq_enabled);
+
+	sim_vfio_close(t_vdev(m));
+	sim_mdev_remove(m);
+	sim_kvm_put(kvm);
+	t_machine_down();
+}
+
+int main(void)
+{
+	setenv("SIM_QUIET", "1", 1);
+	t_run("bad sysfs writes: clear errors, nothing changed", test_sysfs_input);
+	t_run("bad VFIO ioctl arguments", test_ioctl_input);
+	t_run("bad PQAP(AQIC) operands and refusals", test_pqap_operands);
+	return t_done();
+}
