@@ -54,7 +54,6 @@ extern void (*sim_ap_perm_check_hook)(void);
 /* ---- the driver ---- */
 int sim_driver_load(void);
 void sim_driver_unload(void);
-struct device *sim_matrix_dev(void);
 
 /* ---- mdevs and VFIO ---- */
 struct mdev_device *sim_mdev_create(const char *uuid);	/* ERR_PTR on error */

@@ -104,6 +104,11 @@ void t_machine_down(void)
 	CHECK_EQ_INT(sim_vfio_errors(), 0);
 }
 
+struct device *t_matrix_dev(void)
+{
+	return &matrix_dev->device;
+}
+
 struct mdev_device *t_mdev(const char *uuid)
 {
 	struct mdev_device *mdev = sim_mdev_create(uuid);

@@ -33,6 +33,9 @@ void t_machine_up(const char *apm, const char *aqm, const char *adm);
 /* unload and check: no leak, no pin, no lock report, no warning */
 void t_machine_down(void);
 
+/* the parent of all mdevs */
+struct device *t_matrix_dev(void);
+
 /* mdev helpers */
 struct mdev_device *t_mdev(const char *uuid);
 int t_write(struct mdev_device *mdev, const char *attr, const char *val);
