@@ -164,6 +164,7 @@ static void vfio_ap_mdev_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
 {
 	/* only open and close change it, and the VFIO core serializes them */
 	struct kvm *kvm = matrix_mdev->kvm;
+	struct ap_matrix old_apcb;
 
 	if (!kvm)
 		return;
@@ -173,6 +174,10 @@ static void vfio_ap_mdev_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
 	kvm_arch_crypto_clear_masks(kvm);
 	reset_queues(matrix_mdev);
 	matrix_mdev->kvm = NULL;
+	/* a queue whose reset failed stays out of the next guest */
+	old_apcb = matrix_mdev->shadow_apcb;
+	vfio_ap_mdev_filter_matrix(matrix_mdev);
+	vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
 	release_update_locks_for_kvm(kvm);
 
 	kvm_put_kvm(kvm);

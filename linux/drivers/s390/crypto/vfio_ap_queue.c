@@ -258,17 +258,20 @@ static void host_info_remove(const struct cfg_delta *gone)
 		      gone->adm, AP_DOMAINS);
 }
 
-/* unplug ids the host lost from one mdev's guest */
+/*
+ * Unplug ids the host lost from one mdev's guest.  Decided again rather
+ * than masked out: a lost domain can let back an adapter that was out only
+ * for a queue of that domain, and the guest may lose its last adapter.
+ */
 static void mdev_unplug_gone(struct ap_matrix_mdev *matrix_mdev,
 			     const struct cfg_delta *gone)
 {
-	struct ap_matrix *shadow = &matrix_mdev->shadow_apcb;
-	struct ap_matrix old_apcb = *shadow;
+	struct ap_matrix old_apcb = matrix_mdev->shadow_apcb;
+	unsigned long apid;
 
-	/* compared afterwards: the result may be empty and still a change */
-	bitmap_andnot(shadow->apm, shadow->apm, gone->apm, AP_DEVICES);
-	bitmap_andnot(shadow->aqm, shadow->aqm, gone->aqm, AP_DOMAINS);
-	bitmap_andnot(shadow->adm, shadow->adm, gone->adm, AP_DOMAINS);
+	vfio_ap_mdev_filter_domains(matrix_mdev);
+	for_each_set_bit_inv(apid, gone->apm, AP_DEVICES)
+		vfio_ap_mdev_filter_adapter(matrix_mdev, apid);
 	vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
 }
 

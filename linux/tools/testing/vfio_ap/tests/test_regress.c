@@ -142,6 +142,40 @@ static void test_host_removes_last_adapter(void)
 	t_machine_down();
 }
 
+/* 6: a host removal is decided again, not only masked out */
+static void test_host_removal_readmits(void)
+{
+	DECLARE_BITMAP(mask, 256);
+	struct mdev_device *m;
+	struct kvm *kvm;
+
+	t_machine_up("0-3", "0-3", "0");
+	m = mdev_with(UUID1, "1-2", "1-2");
+	kvm = attach(m);
+	/* 2.2 goes to the host's drivers: adapter 2 leaves the guest */
+	sim_mask_parse("2", mask);
+	CHECK_EQ_INT(sim_ap_write_perm(false, mask), 0);
+	CHECK_EQ_INT(t_write(m, "unassign_adapter", "2"), 0);
+	CHECK_EQ_INT(sim_ap_write_perm(true, mask), 0);
+	CHECK_EQ_INT(t_write(m, "assign_adapter", "2"), -EADDRNOTAVAIL);
+	bitmap_zero(mask, 256);
+	CHECK_EQ_INT(sim_ap_write_perm(true, mask), 0);
+	CHECK_EQ_INT(t_write(m, "assign_adapter", "2"), 0);
+	sim_mask_parse("2", mask);
+	CHECK_EQ_INT(sim_ap_write_perm(true, mask), -EBUSY);
+	/* take 2.2 away from vfio_ap without the driver's consent */
+	matrix_dev->vfio_ap_drv->remove(to_ap_dev(sim_ap_queue_dev(AP_MKQID(2, 2))));
+	CHECK_EQ_STR(t_guest(kvm), "1 1-2 -");
+	/* the host loses domain 2: adapter 2 is whole again over domain 1 */
+	t_host(NULL, "0-1,3", NULL);
+	CHECK_EQ_STR(t_guest(kvm), "1-2 1 -");
+	t_host(NULL, "0-3", NULL);
+	CHECK_EQ_STR(t_guest(kvm), "1-2 1-2 -");	/* 2.2 probed again */
+	detach(m, kvm);
+	sim_mdev_remove(m);
+	t_machine_down();
+}
+
 /* 7: the host adds only control domains */
 static void test_host_adds_control_domains(void)
 {
@@ -308,6 +342,7 @@ int main(void)
 	t_run("1,2: set/clear kvm vs PQAP intercept, no inversion", test_kvm_vs_pqap);
 	t_run("3: second mdev on one kvm: -EPERM, nothing left", test_second_mdev_same_kvm);
 	t_run("4,6: host removes the last adapter", test_host_removes_last_adapter);
+	t_run("6: host removal decided again, not masked", test_host_removal_readmits);
 	t_run("7: host adds only control domains", test_host_adds_control_domains);
 	t_run("8: queue status read during probe", test_status_during_probe);
 	t_run("9: queue with interrupts leaves the host", test_irq_queue_leaves_host);
