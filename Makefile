@@ -130,7 +130,12 @@ checkpatch: deps $(STAMP)/kernel-unpacked
 	if grep -Eq ' (ERROR|WARNING):' $(BUILD)/checkpatch.log; then \
 		echo "checkpatch: FAILED (see $(BUILD)/checkpatch.log)" >&2; exit 1; \
 	fi; \
-	echo "checkpatch: clean"
+	echo "checkpatch: clean"; \
+	perl $(KSRC)/scripts/kernel-doc -none -Wall $$files > $(BUILD)/kernel-doc.log 2>&1; \
+	if [ -s $(BUILD)/kernel-doc.log ]; then \
+		cat $(BUILD)/kernel-doc.log; echo "kernel-doc: FAILED" >&2; exit 1; \
+	fi; \
+	echo "kernel-doc: clean"
 
 # --- user-space harness, bench, demo (their own Makefiles) -------------------
 harness: deps

@@ -27,6 +27,8 @@ static bool rc_means_gone(unsigned int rc)
  * A queue whose last reset failed or did not finish must not reach a guest;
  * one that is deconfigured or checkstopped is harmless (the guest sees it as
  * such).
+ *
+ * Return: true if the queue may be given to a guest.
  */
 bool vfio_ap_queue_usable(const struct vfio_ap_queue *q)
 {
