@@ -54,6 +54,22 @@ static struct ap_driver vfio_ap_drv = {
 	.ids = vfio_ap_queue_ids,
 };
 
+/*
+ * The mdev core names the type "<driver of the parent>-passthrough": the
+ * matrix device sits on a bus of its own and is bound to a driver named
+ * vfio_ap, so that the type is vfio_ap-passthrough, as mdevctl and libvirt
+ * expect.
+ */
+static const struct bus_type matrix_bus = {
+	.name = VFIO_AP_MATRIX_NAME,
+};
+
+static struct device_driver matrix_driver = {
+	.name = VFIO_AP_DRV_NAME,
+	.bus = &matrix_bus,
+	.suppress_bind_attrs = true,
+};
+
 static void matrix_dev_release(struct device *dev)
 {
 	kfree(container_of(dev, struct ap_matrix_dev, device));
@@ -68,18 +84,21 @@ static int matrix_dev_create(void)
 	root = root_device_register(VFIO_AP_DRV_NAME);
 	if (IS_ERR(root))
 		return PTR_ERR(root);
+	ret = bus_register(&matrix_bus);
+	if (ret)
+		goto err_root;
 
 	matrix_dev = kzalloc(sizeof(*matrix_dev), GFP_KERNEL);
 	if (!matrix_dev) {
 		ret = -ENOMEM;
-		goto err_root;
+		goto err_bus;
 	}
 	/* without QCI the host configuration stays empty */
 	if (test_facility(12)) {
 		ret = ap_qci(&matrix_dev->info);
 		if (ret) {
 			kfree(matrix_dev);
-			goto err_root;
+			goto err_bus;
 		}
 	}
 	mutex_init(&matrix_dev->guests_lock);
@@ -90,17 +109,25 @@ static int matrix_dev_create(void)
 
 	dev_set_name(&matrix_dev->device, "%s", VFIO_AP_MATRIX_NAME);
 	matrix_dev->device.parent = root;
+	matrix_dev->device.bus = &matrix_bus;
 	matrix_dev->device.release = matrix_dev_release;
 	matrix_dev->device.groups = matrix_dev_groups;
 	ret = device_register(&matrix_dev->device);
 	if (ret) {
 		put_device(&matrix_dev->device);
-		goto err_root;
+		goto err_bus;
+	}
+	ret = driver_register(&matrix_driver);
+	if (ret) {
+		device_unregister(&matrix_dev->device);
+		goto err_bus;
 	}
 	return 0;
 
-err_root:
+err_bus:
 	matrix_dev = NULL;
+	bus_unregister(&matrix_bus);
+err_root:
 	root_device_unregister(root);
 	return ret;
 }
@@ -109,7 +136,9 @@ static void matrix_dev_destroy(void)
 {
 	struct device *root = matrix_dev->device.parent;
 
+	driver_unregister(&matrix_driver);
 	device_unregister(&matrix_dev->device);
+	bus_unregister(&matrix_bus);
 	root_device_unregister(root);
 	matrix_dev = NULL;
 }

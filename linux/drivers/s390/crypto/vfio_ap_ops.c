@@ -67,6 +67,19 @@ static void put_triggers(struct eventfd_ctx *req, struct eventfd_ctx *cfg)
 		eventfd_ctx_put(cfg);
 }
 
+/* the mdev list changes under guests_lock, which searches of it rely on */
+static void set_listed(struct ap_matrix_mdev *matrix_mdev, bool listed)
+{
+	mutex_lock(&matrix_dev->guests_lock);
+	mutex_lock(&matrix_dev->mdevs_lock);
+	if (listed)
+		list_add(&matrix_mdev->node, &matrix_dev->mdev_list);
+	else
+		list_del(&matrix_mdev->node);
+	mutex_unlock(&matrix_dev->mdevs_lock);
+	mutex_unlock(&matrix_dev->guests_lock);
+}
+
 static int vfio_ap_mdev_probe(struct mdev_device *mdev)
 {
 	struct ap_matrix_mdev *matrix_mdev;
@@ -77,19 +90,16 @@ static int vfio_ap_mdev_probe(struct mdev_device *mdev)
 	if (IS_ERR(matrix_mdev))
 		return PTR_ERR(matrix_mdev);
 
-	ret = vfio_register_emulated_iommu_dev(&matrix_mdev->vdev);
-	if (ret) {
-		vfio_put_device(&matrix_mdev->vdev);
-		return ret;
-	}
 	dev_set_drvdata(&mdev->dev, matrix_mdev);
 
-	mutex_lock(&matrix_dev->guests_lock);
-	mutex_lock(&matrix_dev->mdevs_lock);
-	list_add(&matrix_mdev->node, &matrix_dev->mdev_list);
-	mutex_unlock(&matrix_dev->mdevs_lock);
-	mutex_unlock(&matrix_dev->guests_lock);
-	return 0;
+	/* on the list before it can be opened: one mdev per guest is checked */
+	set_listed(matrix_mdev, true);
+	ret = vfio_register_emulated_iommu_dev(&matrix_mdev->vdev);
+	if (ret) {
+		set_listed(matrix_mdev, false);
+		vfio_put_device(&matrix_mdev->vdev);
+	}
+	return ret;
 }
 
 static void vfio_ap_mdev_remove(struct mdev_device *mdev)

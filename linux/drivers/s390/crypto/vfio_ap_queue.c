@@ -166,25 +166,34 @@ int vfio_ap_mdev_probe_queue(struct ap_device *apdev)
  * @apdev: the queue device
  *
  * The guest cannot keep an adapter with a queue missing, so the whole
- * adapter is unplugged and its queues, this one included, are reset.
+ * adapter is unplugged and its queues, this one included, are reset.  A
+ * queue no guest had is reset too, as it goes back to the host's drivers.
  */
 void vfio_ap_mdev_remove_queue(struct ap_device *apdev)
 {
 	struct ap_matrix_mdev *matrix_mdev;
 	struct vfio_ap_queue *q;
 	struct ap_matrix old_apcb;
+	bool in_guest = false;
 
 	q = dev_get_drvdata(&apdev->device);
 	if (!q)
 		return;
 
 	matrix_mdev = get_update_locks_for_queue(q);
+	if (matrix_mdev && matrix_mdev->kvm &&
+	    test_bit_inv(AP_QID_CARD(q->apqn), matrix_mdev->shadow_apcb.apm) &&
+	    test_bit_inv(AP_QID_QUEUE(q->apqn), matrix_mdev->shadow_apcb.aqm))
+		in_guest = true;
 	if (matrix_mdev) {
 		old_apcb = matrix_mdev->shadow_apcb;
 		vfio_ap_mdev_unlink_queue(q);
 		if (vfio_ap_mdev_filter_adapter(matrix_mdev, AP_QID_CARD(q->apqn)))
 			vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
 	}
+	/* the host's drivers get it back clean; the unplug reset the guest's */
+	if (!in_guest)
+		vfio_ap_queue_reset(q);
 	hash_del(&q->drv_qnode);
 	dev_set_drvdata(&apdev->device, NULL);
 	release_update_locks_for_mdev(matrix_mdev);
@@ -341,16 +350,18 @@ void vfio_ap_on_scan_complete(struct ap_config_info *new_info,
 	struct ap_matrix_mdev *matrix_mdev;
 	struct ap_matrix old_apcb;
 	struct cfg_delta added;
+	bool any;
 
 	mutex_lock(&matrix_dev->guests_lock);
 	mutex_lock(&matrix_dev->mdevs_lock);
-	if (!cfg_delta(&added, new_info, &matrix_dev->info)) {
-		mutex_unlock(&matrix_dev->mdevs_lock);
+	any = cfg_delta(&added, new_info, &matrix_dev->info);
+	/* flags and limits too, even when no id was added */
+	matrix_dev->info = *new_info;
+	mutex_unlock(&matrix_dev->mdevs_lock);
+	if (!any) {
 		mutex_unlock(&matrix_dev->guests_lock);
 		return;
 	}
-	matrix_dev->info = *new_info;
-	mutex_unlock(&matrix_dev->mdevs_lock);
 
 	list_for_each_entry(matrix_mdev, &matrix_dev->mdev_list, node) {
 		get_mdev_locks_after_guests(matrix_mdev);

@@ -54,8 +54,14 @@ struct device_attribute {
 		NULL,							\
 	}
 
+struct bus_type {
+	const char *name;
+};
+
 struct device_driver {
 	const char *name;
+	const struct bus_type *bus;
+	bool suppress_bind_attrs;
 	struct module *owner;
 	const char *mod_name;
 	const struct attribute_group **dev_groups;
@@ -70,6 +76,8 @@ struct kobject {
 struct device {
 	char name[64];
 	struct device *parent;
+	const struct bus_type *bus;
+	struct device_driver *driver;	/* bound driver, on a bus */
 	void (*release)(struct device *dev);
 	const struct attribute_group **groups;
 	const struct attribute_group **driver_groups;	/* while bound */
@@ -105,6 +113,13 @@ void device_unregister(struct device *dev);
 void put_device(struct device *dev);
 struct device *root_device_register(const char *name);
 void root_device_unregister(struct device *root);
+
+/* a bus keeps one driver here, bound to every device on that bus */
+int bus_register(const struct bus_type *bus);
+void bus_unregister(const struct bus_type *bus);
+int driver_register(struct device_driver *drv);
+void driver_unregister(struct device_driver *drv);
+const char *dev_driver_string(const struct device *dev);
 
 int sysfs_create_group(struct kobject *kobj, const struct attribute_group *grp);
 void sysfs_remove_group(struct kobject *kobj, const struct attribute_group *grp);

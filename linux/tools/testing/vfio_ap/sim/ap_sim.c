@@ -203,6 +203,42 @@ int sim_ap_write_perm(bool adapters, const unsigned long *mask)
 	return ret;
 }
 
+/*
+ * /sys/bus/ap/drivers/vfio_ap/unbind: the administrator takes one queue
+ * from vfio_ap, whether an mdev has it or not (the driver core does not ask
+ * in_use); the queue is then bound to no driver.
+ */
+int sim_ap_queue_unbind(int apqn)
+{
+	struct sim_queue *sq;
+	int ret = -ENODEV;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	sq = queues[apqn & 0xffff];
+	if (sq && sq->bound == BOUND_VFIO) {
+		unbind_queue(sq);
+		ret = 0;
+	}
+	mutex_unlock(&ap_scan_bus_mutex);
+	return ret;
+}
+
+/* .../bind: a queue bound to no driver goes where apmask/aqmask say */
+int sim_ap_queue_bind(int apqn)
+{
+	struct sim_queue *sq;
+	int ret = -ENODEV;
+
+	mutex_lock(&ap_scan_bus_mutex);
+	sq = queues[apqn & 0xffff];
+	if (sq && sq->bound == BOUND_NONE) {
+		bind_queue(sq);
+		ret = sq->bound == BOUND_VFIO ? 0 : -ENODEV;
+	}
+	mutex_unlock(&ap_scan_bus_mutex);
+	return ret;
+}
+
 int ap_apqn_in_matrix_owned_by_def_drv(unsigned long *apm, unsigned long *aqm)
 {
 	lockdep_assert_held(&ap_perms_mutex);

@@ -120,10 +120,120 @@ int dev_set_name(struct device *dev, const char *fmt, ...)
 	return 0;
 }
 
+/* buses: devices and the driver of each, to bind them as the core does */
+#define MAX_BUS_DEVICES 8
+static struct {
+	const struct bus_type *bus;
+	struct device_driver *drv;
+	struct device *devs[MAX_BUS_DEVICES];
+} buses[2];
+static pthread_mutex_t bus_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int bus_slot(const struct bus_type *bus)
+{
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(buses); i++)
+		if (buses[i].bus == bus)
+			return i;
+	return -1;
+}
+
+int bus_register(const struct bus_type *bus)
+{
+	int i, ret = -ENOSPC;
+
+	pthread_mutex_lock(&bus_lock);
+	for (i = 0; i < (int)ARRAY_SIZE(buses); i++) {
+		if (!buses[i].bus) {
+			memset(&buses[i], 0, sizeof(buses[i]));
+			buses[i].bus = bus;
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&bus_lock);
+	return ret;
+}
+
+void bus_unregister(const struct bus_type *bus)
+{
+	int i;
+
+	pthread_mutex_lock(&bus_lock);
+	i = bus_slot(bus);
+	if (i >= 0)
+		buses[i].bus = NULL;
+	pthread_mutex_unlock(&bus_lock);
+}
+
+static void bind_all(int slot, struct device_driver *drv)
+{
+	int i;
+
+	buses[slot].drv = drv;
+	for (i = 0; i < MAX_BUS_DEVICES; i++)
+		if (buses[slot].devs[i])
+			buses[slot].devs[i]->driver = drv;
+}
+
+int driver_register(struct device_driver *drv)
+{
+	int i;
+
+	pthread_mutex_lock(&bus_lock);
+	i = drv->bus ? bus_slot(drv->bus) : -1;
+	if (i >= 0)
+		bind_all(i, drv);
+	pthread_mutex_unlock(&bus_lock);
+	return i >= 0 ? 0 : -EINVAL;
+}
+
+void driver_unregister(struct device_driver *drv)
+{
+	int i;
+
+	pthread_mutex_lock(&bus_lock);
+	i = bus_slot(drv->bus);
+	if (i >= 0)
+		bind_all(i, NULL);
+	pthread_mutex_unlock(&bus_lock);
+}
+
+const char *dev_driver_string(const struct device *dev)
+{
+	if (dev->driver)
+		return dev->driver->name;
+	return dev->bus ? dev->bus->name : "";
+}
+
+/* add or take @dev from its bus's device table */
+static int bus_attach(struct device *dev, bool attach)
+{
+	int slot, i, ret = attach ? -ENOSPC : 0;
+
+	pthread_mutex_lock(&bus_lock);
+	slot = bus_slot(dev->bus);
+	for (i = 0; slot >= 0 && i < MAX_BUS_DEVICES; i++) {
+		if (attach && !buses[slot].devs[i]) {
+			buses[slot].devs[i] = dev;
+			dev->driver = buses[slot].drv;
+			ret = 0;
+			break;
+		}
+		if (!attach && buses[slot].devs[i] == dev) {
+			buses[slot].devs[i] = NULL;
+			dev->driver = NULL;
+		}
+	}
+	pthread_mutex_unlock(&bus_lock);
+	return slot < 0 ? -EINVAL : ret;
+}
+
 int device_register(struct device *dev)
 {
 	device_initialize(dev);
-	return 0;
+	return dev->bus ? bus_attach(dev, true) : 0;
 }
 
 void put_device(struct device *dev)
@@ -134,6 +244,8 @@ void put_device(struct device *dev)
 
 void device_unregister(struct device *dev)
 {
+	if (dev->bus)
+		bus_attach(dev, false);
 	/* attributes go first; the kernel waits for readers here too */
 	down_write(&dev->kn_active);
 	dev->groups = NULL;

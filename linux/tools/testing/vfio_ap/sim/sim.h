@@ -29,6 +29,9 @@ int sim_ap_write_perm(bool adapters, const unsigned long *mask);
 /* "vfio_ap", "default", or NULL when there is no such queue device */
 const char *sim_ap_queue_driver(int apqn);
 struct device *sim_ap_queue_dev(int apqn);
+/* sysfs unbind/bind of one queue from/to vfio_ap; 0 or -ENODEV */
+int sim_ap_queue_unbind(int apqn);
+int sim_ap_queue_bind(int apqn);
 
 /* per-queue hardware behaviour a test can set */
 struct sim_ap_hw {
@@ -57,6 +60,8 @@ void sim_driver_unload(void);
 
 /* ---- mdevs and VFIO ---- */
 struct mdev_device *sim_mdev_create(const char *uuid);	/* ERR_PTR on error */
+/* the type's name as mdev_supported_types shows it */
+const char *sim_mdev_type_name(void);
 void sim_mdev_remove(struct mdev_device *mdev);
 struct vfio_device *sim_vfio_of(struct device *dev);
 int sim_vfio_open(struct vfio_device *vdev, struct kvm *kvm);

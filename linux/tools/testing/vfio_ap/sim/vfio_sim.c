@@ -17,6 +17,7 @@ bool sim_vfio_drop_unpins;
 
 static struct mdev_driver *mdev_drv;
 static struct mdev_parent *mdev_par;
+static char type_name[64];
 static atomic_ulong vfio_errors;
 
 /* the core's own lock, not the driver's: its misuse is counted instead */
@@ -317,7 +318,15 @@ int mdev_register_parent(struct mdev_parent *parent, struct device *dev,
 	parent->nr_types = nr_types;
 	types[0]->parent = parent;
 	mdev_par = parent;
+	/* the name the mdev core gives the type's sysfs directory */
+	snprintf(type_name, sizeof(type_name), "%s-%s", dev_driver_string(dev),
+		 types[0]->sysfs_name);
 	return 0;
+}
+
+const char *sim_mdev_type_name(void)
+{
+	return mdev_par ? type_name : NULL;
 }
 
 void mdev_unregister_parent(struct mdev_parent *parent)

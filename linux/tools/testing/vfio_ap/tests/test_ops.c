@@ -38,6 +38,8 @@ static void test_unattached(void)
 	const char *t;
 
 	t_machine_up("0-15", "0-15", "0-3");
+	/* what mdevctl and libvirt look for */
+	CHECK_EQ_STR(sim_mdev_type_name(), "vfio_ap-passthrough");
 	lockval_trace_start();
 	m = t_mdev(UUID1);
 	t = lockval_trace_stop();

@@ -261,6 +261,11 @@ static void test_unassign_resets_guest_queues(void)
 	before = sim_ap_total_zapqs();
 	CHECK_EQ_INT(t_write(m, "unassign_adapter", "1"), 0);
 	CHECK_EQ_INT(sim_ap_total_zapqs(), before);	/* no guest: no reset */
+	/* a queue going back to the host's drivers goes back clean */
+	before = sim_ap_hw(AP_MKQID(1, 1))->zapqs;
+	matrix_dev->vfio_ap_drv->remove(to_ap_dev(sim_ap_queue_dev(AP_MKQID(1, 1))));
+	CHECK_EQ_INT(sim_ap_hw(AP_MKQID(1, 1))->zapqs, before + 1);
+	CHECK_EQ_INT(matrix_dev->vfio_ap_drv->probe(to_ap_dev(sim_ap_queue_dev(AP_MKQID(1, 1)))), 0);
 	sim_mdev_remove(m);
 	t_machine_down();
 }
@@ -346,7 +351,7 @@ int main(void)
 	t_run("7: host adds only control domains", test_host_adds_control_domains);
 	t_run("8: queue status read during probe", test_status_during_probe);
 	t_run("9: queue with interrupts leaves the host", test_irq_queue_leaves_host);
-	t_run("10: unassign without guest resets nothing", test_unassign_resets_guest_queues);
+	t_run("10: reset what a guest had, and what leaves vfio_ap", test_unassign_resets_guest_queues);
 	t_run("11: eventfd lifetime", test_eventfd_lifetime);
 	t_run("reset: bounded wait, failed queue kept out", test_bounded_reset);
 	return t_done();
