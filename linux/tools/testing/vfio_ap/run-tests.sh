@@ -10,7 +10,8 @@ for t in "$@"; do
 	rc=$?
 	echo "$out"
 	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-	if [ -z "$line" ] || [ $rc -ne 0 ] && [ "${line#* passed, }" = "0 failed" ]; then
+	# no summary (it died first), or a bad exit with nothing failed
+	if [ -z "$line" ] || { [ $rc -ne 0 ] && [ "${line#* passed, }" = "0 failed" ]; }; then
 		echo "# $(basename "$t") exited $rc without a failing test: counted as a failure"
 		crashed=$((crashed + 1))
 	fi

@@ -20,7 +20,7 @@
 static struct mdev_device *m1, *m2;
 static int write_ret = 1, assign_ret = 1;
 static pthread_t writer;
-static volatile int writer_started;
+static int writer_started;	/* atomic: set by the writer thread */
 
 static void *apmask_writer(void *arg)
 {
@@ -28,7 +28,7 @@ static void *apmask_writer(void *arg)
 
 	/* adapter 9 for the host: nothing assigned there, so not in use */
 	sim_mask_parse((const char *)arg, mask);
-	writer_started = 1;
+	__atomic_store_n(&writer_started, 1, __ATOMIC_RELEASE);
 	write_ret = sim_ap_write_perm(true, mask);
 	return NULL;
 }
@@ -40,7 +40,7 @@ static void start_writer_midway(void)
 {
 	sim_ap_perm_check_hook = NULL;
 	pthread_create(&writer, NULL, apmask_writer, (void *)writer_mask);
-	while (!writer_started)
+	while (!__atomic_load_n(&writer_started, __ATOMIC_ACQUIRE))
 		usleep(100);
 	usleep(20000);		/* let it block where the seed says it would */
 }
@@ -80,7 +80,7 @@ static void test_interleaving(void)
 	m1 = t_mdev(UUID1);
 	t_write(m1, "assign_domain", "1");
 	writer_mask = "9";
-	writer_started = 0;
+	__atomic_store_n(&writer_started, 0, __ATOMIC_RELEASE);
 	sim_ap_perm_check_hook = start_writer_midway;
 	pthread_create(&thr, NULL, assigner, NULL);
 	pthread_join(thr, NULL);
@@ -105,7 +105,7 @@ static void test_interleaving_conflict(void)
 	m1 = t_mdev(UUID1);
 	t_write(m1, "assign_domain", "1");
 	writer_mask = "2";
-	writer_started = 0;
+	__atomic_store_n(&writer_started, 0, __ATOMIC_RELEASE);
 	sim_ap_perm_check_hook = start_writer_midway;
 	pthread_create(&thr, NULL, assigner, NULL);
 	pthread_join(thr, NULL);
@@ -121,7 +121,7 @@ static void test_interleaving_conflict(void)
 static void *hold_guests(void *arg)
 {
 	mutex_lock(&matrix_dev->guests_lock);
-	*(volatile int *)arg = 1;
+	__atomic_store_n((int *)arg, 1, __ATOMIC_RELEASE);
 	usleep(50000);
 	mutex_unlock(&matrix_dev->guests_lock);
 	return NULL;
@@ -130,13 +130,13 @@ static void *hold_guests(void *arg)
 static void test_trylock_fails_spuriously(void)
 {
 	DECLARE_BITMAP(mask, 256);
-	volatile int held = 0;
+	int held = 0;
 	pthread_t thr;
 
 	t_machine_up("0-15", "0-15", "0");
 	m2 = t_mdev(UUID2);
-	pthread_create(&thr, NULL, hold_guests, (void *)&held);
-	while (!held)
+	pthread_create(&thr, NULL, hold_guests, &held);
+	while (!__atomic_load_n(&held, __ATOMIC_ACQUIRE))
 		usleep(100);
 	mutex_lock(&ap_perms_mutex);
 	CHECK_EQ_INT(seed_in_use_trylock(), -EBUSY);	/* nothing conflicts */

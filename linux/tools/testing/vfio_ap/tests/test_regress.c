@@ -52,14 +52,14 @@ static void detach(struct mdev_device *m, struct kvm *kvm)
 
 /* 1: set/clear kvm against the PQAP intercept, concurrently */
 static struct kvm *race_kvm;
-static volatile bool race_stop;
+static bool race_stop;	/* atomic: read by the PQAP thread */
 
 static void *pqap_loop(void *arg)
 {
 	u64 gr1;
 	int cc;
 
-	while (!race_stop) {
+	while (!__atomic_load_n(&race_stop, __ATOMIC_ACQUIRE)) {
 		sim_kvm_pqap_aqic(race_kvm, AP_MKQID(1, 1), IRQ_ON(3), 0x1000,
 				  &gr1, &cc);
 		sim_kvm_pqap_aqic(race_kvm, AP_MKQID(1, 1), 0, 0, &gr1, &cc);
@@ -76,7 +76,7 @@ static void test_kvm_vs_pqap(void)
 	t_machine_up("0-3", "0-3", "0");
 	m = mdev_with(UUID1, "1", "1");
 	race_kvm = sim_kvm_create(1 << 20, 0);
-	race_stop = false;
+	__atomic_store_n(&race_stop, false, __ATOMIC_RELEASE);
 	pthread_create(&thr, NULL, pqap_loop, NULL);
 	for (i = 0; i < 200; i++) {
 		CHECK_EQ_INT(sim_vfio_open(t_vdev(m), race_kvm), 0);
@@ -84,7 +84,7 @@ static void test_kvm_vs_pqap(void)
 		sim_vfio_close(t_vdev(m));
 		sim_vfio_dma_unmap(t_vdev(m), 0, 1 << 20);
 	}
-	race_stop = true;
+	__atomic_store_n(&race_stop, true, __ATOMIC_RELEASE);
 	pthread_join(thr, NULL);
 	CHECK_EQ_INT(sim_kvm_giscs(race_kvm), 0);
 	CHECK(!lockval_order_known("matrix_dev->mdevs_lock", "kvm->lock"));
