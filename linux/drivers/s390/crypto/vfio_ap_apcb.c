@@ -116,57 +116,46 @@ void vfio_ap_mdev_unlink_queue(struct vfio_ap_queue *q)
 	q->matrix_mdev = NULL;
 }
 
-/* link the bound queues of a newly assigned adapter */
-void vfio_ap_mdev_link_adapter(struct ap_matrix_mdev *matrix_mdev,
-			       unsigned long apid)
+/**
+ * vfio_ap_mdev_link_apqns - link the bound queues of some APQNs to an mdev
+ * @matrix_mdev: the mdev, just assigned the APQNs
+ * @apm: their adapters
+ * @aqm: their domains
+ */
+void vfio_ap_mdev_link_apqns(struct ap_matrix_mdev *matrix_mdev,
+			     const unsigned long *apm, const unsigned long *aqm)
 {
 	struct vfio_ap_queue *q;
-	unsigned long apqi;
+	unsigned long apid, apqi;
 
-	for_each_set_bit_inv(apqi, matrix_mdev->matrix.aqm, AP_DOMAINS) {
-		q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
-		if (q)
-			vfio_ap_mdev_link_queue(matrix_mdev, q);
+	for_each_set_bit_inv(apid, apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, aqm, AP_DOMAINS) {
+			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
+			if (q)
+				vfio_ap_mdev_link_queue(matrix_mdev, q);
+		}
 	}
 }
 
-/* link the bound queues of a newly assigned domain */
-void vfio_ap_mdev_link_domain(struct ap_matrix_mdev *matrix_mdev,
-			      unsigned long apqi)
+/**
+ * vfio_ap_mdev_unlink_apqns - take the queues of some APQNs from an mdev
+ * @matrix_mdev: the mdev, about to lose the APQNs
+ * @apm: their adapters
+ * @aqm: their domains
+ */
+void vfio_ap_mdev_unlink_apqns(struct ap_matrix_mdev *matrix_mdev,
+			       const unsigned long *apm, const unsigned long *aqm)
 {
 	struct vfio_ap_queue *q;
-	unsigned long apid;
+	unsigned long apid, apqi;
 
-	for_each_set_bit_inv(apid, matrix_mdev->matrix.apm, AP_DEVICES) {
-		q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
-		if (q)
-			vfio_ap_mdev_link_queue(matrix_mdev, q);
-	}
-}
-
-void vfio_ap_mdev_unlink_adapter(struct ap_matrix_mdev *matrix_mdev,
-				 unsigned long apid)
-{
-	struct vfio_ap_queue *q;
-	unsigned long apqi;
-
-	for_each_set_bit_inv(apqi, matrix_mdev->matrix.aqm, AP_DOMAINS) {
-		q = vfio_ap_mdev_get_queue(matrix_mdev, AP_MKQID(apid, apqi));
-		if (q)
-			vfio_ap_mdev_unlink_queue(q);
-	}
-}
-
-void vfio_ap_mdev_unlink_domain(struct ap_matrix_mdev *matrix_mdev,
-				unsigned long apqi)
-{
-	struct vfio_ap_queue *q;
-	unsigned long apid;
-
-	for_each_set_bit_inv(apid, matrix_mdev->matrix.apm, AP_DEVICES) {
-		q = vfio_ap_mdev_get_queue(matrix_mdev, AP_MKQID(apid, apqi));
-		if (q)
-			vfio_ap_mdev_unlink_queue(q);
+	for_each_set_bit_inv(apid, apm, AP_DEVICES) {
+		for_each_set_bit_inv(apqi, aqm, AP_DOMAINS) {
+			q = vfio_ap_mdev_get_queue(matrix_mdev,
+						   AP_MKQID(apid, apqi));
+			if (q)
+				vfio_ap_mdev_unlink_queue(q);
+		}
 	}
 }
 

@@ -161,14 +161,10 @@ struct vfio_ap_queue *vfio_ap_mdev_get_queue(struct ap_matrix_mdev *matrix_mdev,
 void vfio_ap_mdev_link_queue(struct ap_matrix_mdev *matrix_mdev,
 			     struct vfio_ap_queue *q);
 void vfio_ap_mdev_unlink_queue(struct vfio_ap_queue *q);
-void vfio_ap_mdev_link_adapter(struct ap_matrix_mdev *matrix_mdev,
-			       unsigned long apid);
-void vfio_ap_mdev_link_domain(struct ap_matrix_mdev *matrix_mdev,
-			      unsigned long apqi);
-void vfio_ap_mdev_unlink_adapter(struct ap_matrix_mdev *matrix_mdev,
-				 unsigned long apid);
-void vfio_ap_mdev_unlink_domain(struct ap_matrix_mdev *matrix_mdev,
-				unsigned long apqi);
+void vfio_ap_mdev_link_apqns(struct ap_matrix_mdev *matrix_mdev,
+			     const unsigned long *apm, const unsigned long *aqm);
+void vfio_ap_mdev_unlink_apqns(struct ap_matrix_mdev *matrix_mdev,
+			       const unsigned long *apm, const unsigned long *aqm);
 bool vfio_ap_mdev_filter_adapter(struct ap_matrix_mdev *matrix_mdev,
 				 unsigned long apid);
 bool vfio_ap_mdev_filter_domains(struct ap_matrix_mdev *matrix_mdev);

@@ -70,7 +70,7 @@ static int assign_id(struct ap_matrix_mdev *matrix_mdev, enum ap_id_kind kind,
 		if (ret)
 			return ret;
 		set_bit_inv(id, matrix->apm);
-		vfio_ap_mdev_link_adapter(matrix_mdev, id);
+		vfio_ap_mdev_link_apqns(matrix_mdev, one, matrix->aqm);
 		vfio_ap_mdev_filter_adapter(matrix_mdev, id);
 		break;
 	case AP_ID_DOMAIN:
@@ -80,7 +80,7 @@ static int assign_id(struct ap_matrix_mdev *matrix_mdev, enum ap_id_kind kind,
 		if (ret)
 			return ret;
 		set_bit_inv(id, matrix->aqm);
-		vfio_ap_mdev_link_domain(matrix_mdev, id);
+		vfio_ap_mdev_link_apqns(matrix_mdev, matrix->apm, one);
 		vfio_ap_mdev_filter_domains(matrix_mdev);
 		break;
 	case AP_ID_CONTROL_DOMAIN:
@@ -95,19 +95,18 @@ static void unassign_id(struct ap_matrix_mdev *matrix_mdev,
 			enum ap_id_kind kind, unsigned long id)
 {
 	struct ap_matrix *matrix = &matrix_mdev->matrix;
+	DECLARE_BITMAP(one, AP_DEVICES);
 
+	bitmap_zero(one, AP_DEVICES);
+	set_bit_inv(id, one);
 	switch (kind) {
 	case AP_ID_ADAPTER:
-		if (!test_bit_inv(id, matrix->apm))
-			return;
-		vfio_ap_mdev_unlink_adapter(matrix_mdev, id);
+		vfio_ap_mdev_unlink_apqns(matrix_mdev, one, matrix->aqm);
 		clear_bit_inv(id, matrix->apm);
 		vfio_ap_mdev_filter_adapter(matrix_mdev, id);
 		break;
 	case AP_ID_DOMAIN:
-		if (!test_bit_inv(id, matrix->aqm))
-			return;
-		vfio_ap_mdev_unlink_domain(matrix_mdev, id);
+		vfio_ap_mdev_unlink_apqns(matrix_mdev, matrix->apm, one);
 		clear_bit_inv(id, matrix->aqm);
 		vfio_ap_mdev_filter_domains(matrix_mdev);
 		break;
@@ -385,8 +384,7 @@ static void replace_matrix(struct ap_matrix_mdev *matrix_mdev,
 	bitmap_copy(matrix->apm, new->apm, AP_DEVICES);
 	bitmap_copy(matrix->aqm, new->aqm, AP_DOMAINS);
 	bitmap_copy(matrix->adm, new->adm, AP_DOMAINS);
-	for_each_set_bit_inv(apid, matrix->apm, AP_DEVICES)
-		vfio_ap_mdev_link_adapter(matrix_mdev, apid);
+	vfio_ap_mdev_link_apqns(matrix_mdev, matrix->apm, matrix->aqm);
 }
 
 /*
