@@ -26,6 +26,16 @@ static pthread_mutex_t core_lock = PTHREAD_MUTEX_INITIALIZER;
 #define MAX_VDEVS 1024
 static struct vfio_device *registered[MAX_VDEVS];
 
+/* DMA mappings of the devices, and pinned pages in them */
+struct dma_map {
+	struct vfio_device *vdev;
+	u64 iova, size;
+	char *host;
+};
+
+#define MAX_MAPS 64
+static struct dma_map maps[MAX_MAPS];
+
 unsigned long sim_vfio_errors(void)
 {
 	return atomic_load(&vfio_errors);
@@ -104,6 +114,10 @@ void vfio_unregister_group_dev(struct vfio_device *vdev)
 	for (i = 0; i < MAX_VDEVS; i++)
 		if (registered[i] == vdev)
 			registered[i] = NULL;
+	/* its DMA mappings go with it, as with the container */
+	for (i = 0; i < MAX_MAPS; i++)
+		if (maps[i].vdev == vdev)
+			maps[i].vdev = NULL;
 	vdev->registered = false;
 	pthread_mutex_unlock(&core_lock);
 }
@@ -170,20 +184,13 @@ long sim_vfio_ioctl(struct vfio_device *vdev, unsigned int cmd, void *arg)
 
 /* ---- DMA mappings and pins ---- */
 
-struct dma_map {
-	struct vfio_device *vdev;
-	u64 iova, size;
-	char *host;
-};
 
 struct pin {
 	struct vfio_device *vdev;
 	u64 iova;
 };
 
-#define MAX_MAPS 64
 #define MAX_PINS 4096
-static struct dma_map maps[MAX_MAPS];
 static struct pin pins[MAX_PINS];
 static long pins_live;
 

@@ -141,6 +141,51 @@ struct vfio_device *t_vdev(struct mdev_device *mdev)
 	return &t_matrix_mdev(mdev)->vdev;
 }
 
+static void assign_list(struct mdev_device *mdev, const char *attr,
+			const char *list)
+{
+	DECLARE_BITMAP(mask, 256);
+	unsigned long id;
+	char num[8];
+
+	CHECK_EQ_INT(sim_mask_parse(list, mask), 0);
+	for_each_set_bit_inv(id, mask, 256) {
+		snprintf(num, sizeof(num), "%lu", id);
+		CHECK_EQ_INT(t_write(mdev, attr, num), 0);
+	}
+}
+
+struct mdev_device *t_mdev_with(const char *uuid, const char *apm,
+				const char *aqm)
+{
+	struct mdev_device *mdev = t_mdev(uuid);
+
+	if (mdev) {
+		assign_list(mdev, "assign_adapter", apm);
+		assign_list(mdev, "assign_domain", aqm);
+	}
+	return mdev;
+}
+
+#define T_GUEST_MEM (1 << 20)
+
+struct kvm *t_attach(struct mdev_device *mdev, gpa_t mem_base)
+{
+	struct kvm *kvm = sim_kvm_create(T_GUEST_MEM, mem_base);
+
+	CHECK_EQ_INT(sim_vfio_open(t_vdev(mdev), kvm), 0);
+	CHECK_EQ_INT(sim_vfio_dma_map(t_vdev(mdev), mem_base, T_GUEST_MEM,
+				      kvm->mem), 0);
+	return kvm;
+}
+
+void t_detach(struct mdev_device *mdev, struct kvm *kvm)
+{
+	sim_vfio_close(t_vdev(mdev));
+	sim_vfio_dma_unmap(t_vdev(mdev), kvm->mem_base, T_GUEST_MEM);
+	sim_kvm_put(kvm);
+}
+
 static const char *format3(const unsigned long *apm, const unsigned long *aqm,
 			   const unsigned long *adm)
 {

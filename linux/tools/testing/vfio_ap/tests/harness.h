@@ -42,6 +42,13 @@ int t_write(struct mdev_device *mdev, const char *attr, const char *val);
 const char *t_read(struct mdev_device *mdev, const char *attr);
 struct ap_matrix_mdev *t_matrix_mdev(struct mdev_device *mdev);
 struct vfio_device *t_vdev(struct mdev_device *mdev);
+/* an mdev with adapters @apm and domains @aqm assigned (lists) */
+struct mdev_device *t_mdev_with(const char *uuid, const char *apm,
+				const char *aqm);
+/* a guest with 1 MiB at @mem_base opens the mdev, its memory DMA-mapped */
+struct kvm *t_attach(struct mdev_device *mdev, gpa_t mem_base);
+/* close, unmap, and drop the guest */
+void t_detach(struct mdev_device *mdev, struct kvm *kvm);
 /* the guest's masks as lists, "apm aqm adm", e.g. "1-2 4 -" */
 const char *t_guest(struct kvm *kvm);
 /* the mdev's shadow APCB the same way */

@@ -83,12 +83,8 @@ static void test_missed_unpin_caught(void)
 	int cc;
 
 	t_machine_up("0-3", "0-3", "0");
-	m = t_mdev(UUID1);
-	t_write(m, "assign_adapter", "1");
-	t_write(m, "assign_domain", "1");
-	kvm = sim_kvm_create(1 << 20, 0);
-	CHECK_EQ_INT(sim_vfio_open(t_vdev(m), kvm), 0);
-	sim_vfio_dma_map(t_vdev(m), 0, 1 << 20, kvm->mem);
+	m = t_mdev_with(UUID1, "1", "1");
+	kvm = t_attach(m, 0);
 	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), 0x0000800000000003UL, 0x3000,
 			  &gr1, &cc);
 	CHECK_EQ_INT(sim_pins_live(), 1);
@@ -97,10 +93,8 @@ static void test_missed_unpin_caught(void)
 	sim_vfio_drop_unpins = false;
 	CHECK_EQ_INT(sim_pins_live(), 1);	/* the leak shows */
 	vfio_unpin_pages(t_vdev(m), 0x3000, 1);	/* clean up for teardown */
-	sim_vfio_close(t_vdev(m));
-	sim_vfio_dma_unmap(t_vdev(m), 0, 1 << 20);
+	t_detach(m, kvm);
 	sim_mdev_remove(m);
-	sim_kvm_put(kvm);
 	t_machine_down();
 }
 

@@ -159,12 +159,8 @@ static void test_pqap_operands(void)
 	int cc;
 
 	t_machine_up("0-3", "0-3", "0");
-	m = t_mdev(UUID1);
-	t_write(m, "assign_adapter", "1");
-	t_write(m, "assign_domain", "1");
-	kvm = sim_kvm_create(1 << 20, 0x10000);
-	CHECK_EQ_INT(sim_vfio_open(t_vdev(m), kvm), 0);
-	sim_vfio_dma_map(t_vdev(m), 0x10000, 1 << 20, kvm->mem);
+	m = t_mdev_with(UUID1, "1", "1");
+	kvm = t_attach(m, 0x10000);
 
 #define AQIC_ON 0x0000800000000006UL
 #define RC(gr1) (((gr1) >> 16) & 0xff)
@@ -203,9 +199,8 @@ static void test_pqap_operands(void)
 	CHECK_EQ_INT(sim_kvm_giscs(kvm), 0);
 	CHECK(!sim_ap_hw(AP_MKQID(1, 1))->irq_enabled);
 
-	sim_vfio_close(t_vdev(m));
+	t_detach(m, kvm);
 	sim_mdev_remove(m);
-	sim_kvm_put(kvm);
 	t_machine_down();
 }
 

@@ -71,21 +71,29 @@ static void host_keeps_all_domains(void)
 	CHECK_EQ_INT(sim_ap_write_perm(false, mask), 0);
 }
 
-static void test_interleaving(void)
+/*
+ * Assign adapter 2 (domain 1 assigned) while, from inside the assignment's
+ * check with the AP bus, an apmask write of @apmask starts.
+ */
+static void interleave(const char *apmask)
 {
 	pthread_t thr;
 
 	t_machine_up("0-15", "0-15", "0");
 	host_keeps_all_domains();
-	m1 = t_mdev(UUID1);
-	t_write(m1, "assign_domain", "1");
-	writer_mask = "9";
+	m1 = t_mdev_with(UUID1, "", "1");
+	writer_mask = apmask;
 	__atomic_store_n(&writer_started, 0, __ATOMIC_RELEASE);
 	sim_ap_perm_check_hook = start_writer_midway;
 	pthread_create(&thr, NULL, assigner, NULL);
 	pthread_join(thr, NULL);
 	pthread_join(writer, NULL);
 	CHECK_EQ_INT(assign_ret, 0);
+}
+
+static void test_interleaving(void)
+{
+	interleave("9");
 	CHECK_EQ_INT(write_ret, 0);		/* no spurious -EBUSY */
 	CHECK_EQ_STR(sim_ap_queue_driver(AP_MKQID(9, 1)), "default");
 	CHECK_EQ_STR(t_shadow(m1), "2 1 -");
@@ -98,19 +106,7 @@ static void test_interleaving(void)
 /* the same moment, but the write concerns the APQN being assigned */
 static void test_interleaving_conflict(void)
 {
-	pthread_t thr;
-
-	t_machine_up("0-15", "0-15", "0");
-	host_keeps_all_domains();
-	m1 = t_mdev(UUID1);
-	t_write(m1, "assign_domain", "1");
-	writer_mask = "2";
-	__atomic_store_n(&writer_started, 0, __ATOMIC_RELEASE);
-	sim_ap_perm_check_hook = start_writer_midway;
-	pthread_create(&thr, NULL, assigner, NULL);
-	pthread_join(thr, NULL);
-	pthread_join(writer, NULL);
-	CHECK_EQ_INT(assign_ret, 0);
+	interleave("2");
 	CHECK_EQ_INT(write_ret, -EBUSY);	/* 2.1 is in use by now */
 	CHECK_EQ_STR(sim_ap_queue_driver(AP_MKQID(2, 1)), "vfio_ap");
 	sim_mdev_remove(m1);

@@ -301,12 +301,8 @@ static void test_pqap(void)
 	int cc;
 
 	t_machine_up("0-15", "0-15", "0-3");
-	m = t_mdev(UUID1);
-	t_write(m, "assign_adapter", "1");
-	t_write(m, "assign_domain", "2");
-	kvm = sim_kvm_create(1 << 20, 0x100000);
-	CHECK_EQ_INT(sim_vfio_open(t_vdev(m), kvm), 0);
-	sim_vfio_dma_map(t_vdev(m), kvm->mem_base, kvm->mem_size, kvm->mem);
+	m = t_mdev_with(UUID1, "1", "2");
+	kvm = t_attach(m, 0x100000);
 
 	lockval_trace_start();
 	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 2), 0x0000800000000006UL,
@@ -334,9 +330,8 @@ static void test_pqap(void)
 	CHECK_EQ_INT(cc, 3);
 	CHECK_EQ_INT((gr1 >> 16) & 0xff, AP_RESPONSE_Q_NOT_AVAIL);
 
-	sim_vfio_close(t_vdev(m));
+	t_detach(m, kvm);
 	sim_mdev_remove(m);
-	sim_kvm_put(kvm);
 	t_machine_down();
 }
 

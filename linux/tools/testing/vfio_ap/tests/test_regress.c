@@ -13,43 +13,6 @@
 #define UUID2 "aaaaaaaa-0000-0000-0000-000000000002"
 #define IRQ_ON(isc) (0x0000800000000000UL | (isc))
 
-static struct mdev_device *mdev_with(const char *uuid, const char *apm,
-				     const char *aqm)
-{
-	struct mdev_device *m = t_mdev(uuid);
-	DECLARE_BITMAP(mask, 256);
-	unsigned long id;
-	char num[8];
-
-	sim_mask_parse(apm, mask);
-	for_each_set_bit_inv(id, mask, 256) {
-		snprintf(num, sizeof(num), "%lu", id);
-		CHECK_EQ_INT(t_write(m, "assign_adapter", num), 0);
-	}
-	sim_mask_parse(aqm, mask);
-	for_each_set_bit_inv(id, mask, 256) {
-		snprintf(num, sizeof(num), "%lu", id);
-		CHECK_EQ_INT(t_write(m, "assign_domain", num), 0);
-	}
-	return m;
-}
-
-static struct kvm *attach(struct mdev_device *m)
-{
-	struct kvm *kvm = sim_kvm_create(1 << 20, 0);
-
-	CHECK_EQ_INT(sim_vfio_open(t_vdev(m), kvm), 0);
-	sim_vfio_dma_map(t_vdev(m), 0, 1 << 20, kvm->mem);
-	return kvm;
-}
-
-static void detach(struct mdev_device *m, struct kvm *kvm)
-{
-	sim_vfio_close(t_vdev(m));
-	sim_vfio_dma_unmap(t_vdev(m), 0, 1 << 20);
-	sim_kvm_put(kvm);
-}
-
 /* 1: set/clear kvm against the PQAP intercept, concurrently */
 static struct kvm *race_kvm;
 static bool race_stop;	/* atomic: read by the PQAP thread */
@@ -74,7 +37,7 @@ static void test_kvm_vs_pqap(void)
 	int i;
 
 	t_machine_up("0-3", "0-3", "0");
-	m = mdev_with(UUID1, "1", "1");
+	m = t_mdev_with(UUID1, "1", "1");
 	race_kvm = sim_kvm_create(1 << 20, 0);
 	__atomic_store_n(&race_stop, false, __ATOMIC_RELEASE);
 	pthread_create(&thr, NULL, pqap_loop, NULL);
@@ -103,16 +66,16 @@ static void test_second_mdev_same_kvm(void)
 	crypto_hook *hook;
 
 	t_machine_up("0-3", "0-3", "0");
-	m1 = mdev_with(UUID1, "1", "1");
-	m2 = mdev_with(UUID2, "2", "2");
-	kvm = attach(m1);
+	m1 = t_mdev_with(UUID1, "1", "1");
+	m2 = t_mdev_with(UUID2, "2", "2");
+	kvm = t_attach(m1, 0);
 	hook = kvm->arch.crypto.pqap_hook;
 	CHECK_EQ_INT(sim_vfio_open(t_vdev(m2), kvm), -EPERM);
 	CHECK(kvm->arch.crypto.pqap_hook == hook);
 	CHECK(hook == &t_matrix_mdev(m1)->pqap_hook);
 	CHECK(t_matrix_mdev(m2)->kvm == NULL);
 	CHECK_EQ_STR(t_guest(kvm), "1 1 -");
-	detach(m1, kvm);
+	t_detach(m1, kvm);
 	CHECK_EQ_INT(sim_kvm_live(), 0);
 	sim_mdev_remove(m1);
 	sim_mdev_remove(m2);
@@ -126,9 +89,9 @@ static void test_host_removes_last_adapter(void)
 	struct kvm *kvm;
 
 	t_machine_up("0-3", "0-3", "0");
-	m1 = mdev_with(UUID1, "1", "1");
-	m2 = mdev_with(UUID2, "2", "2");
-	kvm = attach(m1);
+	m1 = t_mdev_with(UUID1, "1", "1");
+	m2 = t_mdev_with(UUID2, "2", "2");
+	kvm = t_attach(m1, 0);
 	t_host("0,2-3", NULL, NULL);
 	CHECK_EQ_STR(t_guest(kvm), "- 1 -");
 	t_host("0,3", NULL, NULL);		/* unattached m2: no kvm used */
@@ -136,7 +99,7 @@ static void test_host_removes_last_adapter(void)
 	t_host("0-3", NULL, NULL);
 	CHECK_EQ_STR(t_guest(kvm), "1 1 -");
 	CHECK_EQ_STR(t_shadow(m2), "2 2 -");
-	detach(m1, kvm);
+	t_detach(m1, kvm);
 	sim_mdev_remove(m1);
 	sim_mdev_remove(m2);
 	t_machine_down();
@@ -150,8 +113,8 @@ static void test_host_removal_readmits(void)
 	struct kvm *kvm;
 
 	t_machine_up("0-3", "0-3", "0");
-	m = mdev_with(UUID1, "1-2", "1-2");
-	kvm = attach(m);
+	m = t_mdev_with(UUID1, "1-2", "1-2");
+	kvm = t_attach(m, 0);
 	/* 2.2 goes to the host's drivers: adapter 2 leaves the guest */
 	sim_mask_parse("2", mask);
 	CHECK_EQ_INT(sim_ap_write_perm(false, mask), 0);
@@ -171,7 +134,7 @@ static void test_host_removal_readmits(void)
 	CHECK_EQ_STR(t_guest(kvm), "1-2 1 -");
 	t_host(NULL, "0-3", NULL);
 	CHECK_EQ_STR(t_guest(kvm), "1-2 1-2 -");	/* 2.2 probed again */
-	detach(m, kvm);
+	t_detach(m, kvm);
 	sim_mdev_remove(m);
 	t_machine_down();
 }
@@ -183,13 +146,13 @@ static void test_host_adds_control_domains(void)
 	struct kvm *kvm;
 
 	t_machine_up("0-3", "0-3", "0");
-	m = mdev_with(UUID1, "1", "1");
+	m = t_mdev_with(UUID1, "1", "1");
 	CHECK_EQ_INT(t_write(m, "assign_control_domain", "5"), 0);
-	kvm = attach(m);
+	kvm = t_attach(m, 0);
 	CHECK_EQ_STR(t_guest(kvm), "1 1 -");
 	t_host(NULL, NULL, "0,5");
 	CHECK_EQ_STR(t_guest(kvm), "1 1 5");
-	detach(m, kvm);
+	t_detach(m, kvm);
 	sim_mdev_remove(m);
 	t_machine_down();
 }
@@ -209,7 +172,7 @@ static void test_status_during_probe(void)
 	char buf[PAGE_SIZE];
 
 	t_machine_up("0-3", "0-3", "0");
-	m = mdev_with(UUID1, "1", "1");
+	m = t_mdev_with(UUID1, "1", "1");
 	shim_after_create_group = read_status;
 	status_ret = 1;
 	t_host("0-4", NULL, NULL);		/* probes queues 4.0-4.3 */
@@ -233,8 +196,8 @@ static void test_irq_queue_leaves_host(void)
 	int cc;
 
 	t_machine_up("0-3", "0-3", "0");
-	m = mdev_with(UUID1, "1-2", "1");
-	kvm = attach(m);
+	m = t_mdev_with(UUID1, "1-2", "1");
+	kvm = t_attach(m, 0);
 	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), IRQ_ON(3), 0x2000, &gr1, &cc);
 	CHECK_EQ_INT(cc, 0);
 	CHECK_EQ_INT(sim_pins_live(), 1);
@@ -245,7 +208,7 @@ static void test_irq_queue_leaves_host(void)
 	CHECK_EQ_INT(sim_pins_live(), 0);
 	CHECK_EQ_INT(sim_kvm_giscs(kvm), 0);
 	CHECK_EQ_STR(t_guest(kvm), "2 1 -");
-	detach(m, kvm);
+	t_detach(m, kvm);
 	sim_mdev_remove(m);
 	t_machine_down();
 }
@@ -257,7 +220,7 @@ static void test_unassign_resets_guest_queues(void)
 	unsigned long before;
 
 	t_machine_up("0-3", "0-3", "0");
-	m = mdev_with(UUID1, "1", "1");
+	m = t_mdev_with(UUID1, "1", "1");
 	before = sim_ap_total_zapqs();
 	CHECK_EQ_INT(t_write(m, "unassign_adapter", "1"), 0);
 	CHECK_EQ_INT(sim_ap_total_zapqs(), before);	/* no guest: no reset */
@@ -283,8 +246,8 @@ static void test_eventfd_lifetime(void)
 	struct kvm *kvm;
 
 	t_machine_up("0-3", "0-3", "0");
-	m = mdev_with(UUID1, "1", "1");
-	kvm = attach(m);
+	m = t_mdev_with(UUID1, "1", "1");
+	kvm = t_attach(m, 0);
 	arg.set.index = VFIO_AP_IRQ_REQUEST;
 	arg.fd = req;
 	CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_SET_IRQS, &arg), 0);
@@ -323,8 +286,8 @@ static void test_bounded_reset(void)
 	struct kvm *kvm;
 
 	t_machine_up("0-3", "0-3", "0");
-	m = mdev_with(UUID1, "1-2", "1");
-	kvm = attach(m);
+	m = t_mdev_with(UUID1, "1-2", "1");
+	kvm = t_attach(m, 0);
 	sim_ap_hw(AP_MKQID(1, 1))->reset_polls = -1;
 	CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_RESET, NULL), -EIO);
 	CHECK_EQ_STR(t_guest(kvm), "2 1 -");
@@ -336,7 +299,7 @@ static void test_bounded_reset(void)
 	CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_RESET, NULL), -EIO);
 	CHECK_EQ_STR(t_guest(kvm), "1 1 -");
 	sim_ap_hw(AP_MKQID(2, 1))->zapq_rc = 0;
-	detach(m, kvm);
+	t_detach(m, kvm);
 	sim_mdev_remove(m);
 	t_machine_down();
 }
