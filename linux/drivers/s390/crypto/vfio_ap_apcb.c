@@ -59,13 +59,8 @@ void vfio_ap_matrix_init(const struct ap_config_info *info,
  */
 struct vfio_ap_queue *vfio_ap_find_queue(int apqn)
 {
-	struct vfio_ap_queue *q;
-
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
-	hash_for_each_possible(matrix_dev->queues, q, drv_qnode, apqn)
-		if (q->apqn == apqn)
-			return q;
-	return NULL;
+	return matrix_dev->queues[apqn];
 }
 
 /**
@@ -78,13 +73,9 @@ struct vfio_ap_queue *vfio_ap_find_queue(int apqn)
 struct vfio_ap_queue *vfio_ap_mdev_get_queue(struct ap_matrix_mdev *matrix_mdev,
 					     int apqn)
 {
-	struct vfio_ap_queue *q;
+	struct vfio_ap_queue *q = vfio_ap_find_queue(apqn);
 
-	lockdep_assert_held(&matrix_dev->mdevs_lock);
-	hash_for_each_possible(matrix_mdev->qtable, q, mdev_qnode, apqn)
-		if (q->apqn == apqn)
-			return q;
-	return NULL;
+	return q && q->matrix_mdev == matrix_mdev ? q : NULL;
 }
 
 void vfio_ap_mdev_link_queue(struct ap_matrix_mdev *matrix_mdev,
@@ -95,7 +86,7 @@ void vfio_ap_mdev_link_queue(struct ap_matrix_mdev *matrix_mdev,
 	if (q->matrix_mdev)
 		return;
 	q->matrix_mdev = matrix_mdev;
-	hash_add(matrix_mdev->qtable, &q->mdev_qnode, q->apqn);
+	list_add(&q->mdev_qnode, &matrix_mdev->qlist);
 }
 
 /**
@@ -112,7 +103,7 @@ void vfio_ap_mdev_unlink_queue(struct vfio_ap_queue *q)
 	if (!q->matrix_mdev)
 		return;
 	vfio_ap_irq_disable(q);
-	hash_del(&q->mdev_qnode);
+	list_del(&q->mdev_qnode);
 	q->matrix_mdev = NULL;
 }
 

@@ -72,7 +72,11 @@ static struct device_driver matrix_driver = {
 
 static void matrix_dev_release(struct device *dev)
 {
-	kfree(container_of(dev, struct ap_matrix_dev, device));
+	struct ap_matrix_dev *matrix = container_of(dev, struct ap_matrix_dev,
+						    device);
+
+	kvfree(matrix->queues);
+	kfree(matrix);
 }
 
 /* the parent of all mdevs: /sys/devices/vfio_ap/matrix */
@@ -93,10 +97,18 @@ static int matrix_dev_create(void)
 		ret = -ENOMEM;
 		goto err_bus;
 	}
+	matrix_dev->queues = kvcalloc(VFIO_AP_APQNS, sizeof(*matrix_dev->queues),
+				      GFP_KERNEL);
+	if (!matrix_dev->queues) {
+		kfree(matrix_dev);
+		ret = -ENOMEM;
+		goto err_bus;
+	}
 	/* without QCI the host configuration stays empty */
 	if (test_facility(12)) {
 		ret = ap_qci(&matrix_dev->info);
 		if (ret) {
+			kvfree(matrix_dev->queues);
 			kfree(matrix_dev);
 			goto err_bus;
 		}
@@ -104,7 +116,6 @@ static int matrix_dev_create(void)
 	mutex_init(&matrix_dev->guests_lock);
 	mutex_init(&matrix_dev->mdevs_lock);
 	INIT_LIST_HEAD(&matrix_dev->mdev_list);
-	hash_init(matrix_dev->queues);
 	matrix_dev->vfio_ap_drv = &vfio_ap_drv;
 
 	dev_set_name(&matrix_dev->device, "%s", VFIO_AP_MATRIX_NAME);

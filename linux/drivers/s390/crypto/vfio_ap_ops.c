@@ -29,7 +29,7 @@ static int vfio_ap_mdev_init_dev(struct vfio_device *vdev)
 	vfio_ap_matrix_init(&matrix_dev->info, &matrix_mdev->matrix);
 	mutex_unlock(&matrix_dev->mdevs_lock);
 	matrix_mdev->shadow_apcb = matrix_mdev->matrix;
-	hash_init(matrix_mdev->qtable);
+	INIT_LIST_HEAD(&matrix_mdev->qlist);
 	INIT_LIST_HEAD(&matrix_mdev->node);
 	matrix_mdev->pqap_hook = vfio_ap_handle_pqap;
 	return 0;
@@ -39,10 +39,10 @@ static int vfio_ap_mdev_init_dev(struct vfio_device *vdev)
 static int reset_queues(struct ap_matrix_mdev *matrix_mdev)
 {
 	struct vfio_ap_queue *q;
-	int bkt, ret = 0;
+	int ret = 0;
 
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
-	hash_for_each(matrix_mdev->qtable, bkt, q, mdev_qnode)
+	list_for_each_entry(q, &matrix_mdev->qlist, mdev_qnode)
 		if (vfio_ap_queue_reset(q))
 			ret = -EIO;
 	return ret;
@@ -106,9 +106,7 @@ static void vfio_ap_mdev_remove(struct mdev_device *mdev)
 {
 	struct ap_matrix_mdev *matrix_mdev = dev_get_drvdata(&mdev->dev);
 	struct eventfd_ctx *req, *cfg;
-	struct vfio_ap_queue *q;
-	struct hlist_node *tmp;
-	int bkt;
+	struct vfio_ap_queue *q, *tmp;
 
 	/* waits, asking user space with .request, until the device is closed */
 	vfio_unregister_group_dev(&matrix_mdev->vdev);
@@ -116,7 +114,7 @@ static void vfio_ap_mdev_remove(struct mdev_device *mdev)
 	mutex_lock(&matrix_dev->guests_lock);
 	mutex_lock(&matrix_dev->mdevs_lock);
 	reset_queues(matrix_mdev);
-	hash_for_each_safe(matrix_mdev->qtable, bkt, tmp, q, mdev_qnode)
+	list_for_each_entry_safe(q, tmp, &matrix_mdev->qlist, mdev_qnode)
 		vfio_ap_mdev_unlink_queue(q);
 	list_del(&matrix_mdev->node);
 	take_triggers(matrix_mdev, &req, &cfg);
@@ -237,10 +235,9 @@ static void vfio_ap_mdev_dma_unmap(struct vfio_device *vdev, u64 iova,
 	struct ap_matrix_mdev *matrix_mdev =
 		container_of(vdev, struct ap_matrix_mdev, vdev);
 	struct vfio_ap_queue *q;
-	int bkt;
 
 	mutex_lock(&matrix_dev->mdevs_lock);
-	hash_for_each(matrix_mdev->qtable, bkt, q, mdev_qnode)
+	list_for_each_entry(q, &matrix_mdev->qlist, mdev_qnode)
 		if (q->saved_iova && q->saved_iova - iova < length)
 			vfio_ap_irq_disable(q);
 	mutex_unlock(&matrix_dev->mdevs_lock);

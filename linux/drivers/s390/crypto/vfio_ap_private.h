@@ -16,7 +16,6 @@
 #include <linux/mdev.h>
 #include <linux/mutex.h>
 #include <linux/list.h>
-#include <linux/hashtable.h>
 #include <linux/kvm_host.h>
 #include <linux/vfio.h>
 #include <linux/eventfd.h>
@@ -29,6 +28,7 @@
 #define VFIO_AP_MDEV_PRETTY_NAME	"VFIO AP Passthrough Device"
 /* every APQN of a 256 x 256 host could get an mdev of its own */
 #define VFIO_AP_MAX_MDEVS		(AP_DEVICES * AP_DOMAINS)
+#define VFIO_AP_APQNS			(AP_DEVICES * AP_DOMAINS)
 
 /* bounded wait for a zeroized queue: polls x interval = 200 ms at most */
 #define VFIO_AP_RESET_POLLS		10
@@ -68,7 +68,8 @@ struct ap_matrix {
  *	  to plug or unplug; held by every path that changes a guest's APCB
  * @mdevs_lock: protects every field of every mdev and queue, and @queues
  * @mdev_list: every ap_matrix_mdev
- * @queues: every queue bound to vfio_ap, hashed by APQN
+ * @queues: every queue bound to vfio_ap, indexed by APQN: a lookup costs the
+ *	  same whatever the number of queues (AP_DEVICES * AP_DOMAINS pointers)
  * @parent: mdev parent registration
  * @mdev_type: the one type, vfio_ap-passthrough
  * @mdev_types: the type table handed to the mdev core
@@ -80,7 +81,7 @@ struct ap_matrix_dev {
 	struct mutex guests_lock;
 	struct mutex mdevs_lock;
 	struct list_head mdev_list;
-	DECLARE_HASHTABLE(queues, 8);
+	struct vfio_ap_queue **queues;
 	struct mdev_parent parent;
 	struct mdev_type mdev_type;
 	struct mdev_type *mdev_types[1];
@@ -101,7 +102,7 @@ extern struct ap_matrix_dev *matrix_dev;
  *	  guests_lock, kvm->lock and mdevs_lock all held, so any one suffices
  *	  to read it
  * @pqap_hook: the PQAP(AQIC) intercept handler installed in @kvm
- * @qtable: the queues of @matrix that are bound to vfio_ap, by APQN
+ * @qlist: the queues of @matrix that are bound to vfio_ap
  * @req_trigger: eventfd signalled when the host wants the device back
  * @cfg_chg_trigger: eventfd signalled when @shadow_apcb changes
  */
@@ -113,7 +114,7 @@ struct ap_matrix_mdev {
 	struct ap_matrix shadow_apcb;
 	struct kvm *kvm;
 	crypto_hook pqap_hook;
-	DECLARE_HASHTABLE(qtable, 8);
+	struct list_head qlist;
 	struct eventfd_ctx *req_trigger;
 	struct eventfd_ctx *cfg_chg_trigger;
 };
@@ -121,8 +122,7 @@ struct ap_matrix_mdev {
 /**
  * struct vfio_ap_queue - a queue device bound to the vfio_ap driver
  * @matrix_mdev: the mdev whose matrix holds this APQN, or NULL
- * @mdev_qnode: entry in @matrix_mdev->qtable
- * @drv_qnode: entry in matrix_dev->queues
+ * @mdev_qnode: entry in @matrix_mdev->qlist
  * @apqn: adapter << 8 | domain
  * @saved_iova: guest address of the notification indicator byte, 0 when
  *	  interrupts are off
@@ -134,8 +134,7 @@ struct ap_matrix_mdev {
  */
 struct vfio_ap_queue {
 	struct ap_matrix_mdev *matrix_mdev;
-	struct hlist_node mdev_qnode;
-	struct hlist_node drv_qnode;
+	struct list_head mdev_qnode;
 	int apqn;
 	dma_addr_t saved_iova;
 	unsigned char saved_isc;

@@ -149,7 +149,7 @@ int vfio_ap_mdev_probe_queue(struct ap_device *apdev)
 	}
 
 	matrix_mdev = get_update_locks_by_apqn(q->apqn);
-	hash_add(matrix_dev->queues, &q->drv_qnode, q->apqn);
+	matrix_dev->queues[q->apqn] = q;
 	dev_set_drvdata(&apdev->device, q);
 	if (matrix_mdev) {
 		old_apcb = matrix_mdev->shadow_apcb;
@@ -194,7 +194,7 @@ void vfio_ap_mdev_remove_queue(struct ap_device *apdev)
 	/* the host's drivers get it back clean; the unplug reset the guest's */
 	if (!in_guest)
 		vfio_ap_queue_reset(q);
-	hash_del(&q->drv_qnode);
+	matrix_dev->queues[q->apqn] = NULL;
 	dev_set_drvdata(&apdev->device, NULL);
 	release_update_locks_for_mdev(matrix_mdev);
 

@@ -181,6 +181,12 @@ static inline bool list_empty(const struct list_head *head)
 	     &pos->member != (head);					\
 	     pos = list_entry(pos->member.next, __typeof__(*pos), member))
 
+#define list_for_each_entry_safe(pos, n, head, member)			\
+	for (pos = list_entry((head)->next, __typeof__(*pos), member),	\
+	     n = list_entry(pos->member.next, __typeof__(*pos), member); \
+	     &pos->member != (head);					\
+	     pos = n, n = list_entry(n->member.next, __typeof__(*n), member))
+
 /* hash tables of singly headed lists */
 struct hlist_node {
 	struct hlist_node *next, **pprev;
@@ -192,7 +198,15 @@ struct hlist_head {
 
 #define DECLARE_HASHTABLE(name, bits)	struct hlist_head name[1 << (bits)]
 #define HASH_SIZE(name)			(ARRAY_SIZE(name))
-#define hash_bucket(name, key)		(&(name)[(unsigned long)(key) % HASH_SIZE(name)])
+#define HASH_BITS(name)			(__builtin_ctzl(HASH_SIZE(name)))
+
+/* the kernel's multiplicative hash, so chains are as long as there */
+static inline u32 hash_32(u32 val, unsigned int bits)
+{
+	return (val * 0x61C88647u) >> (32 - bits);
+}
+
+#define hash_bucket(name, key)	(&(name)[hash_32((key), HASH_BITS(name))])
 
 #define hash_init(name) memset((name), 0, sizeof(name))
 

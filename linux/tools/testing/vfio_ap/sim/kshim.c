@@ -32,6 +32,13 @@ void *kzalloc(size_t size, int flags)
 	return calloc(1, size);
 }
 
+void *kvcalloc(size_t n, size_t size, int flags)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return kzalloc(n * size, flags);
+}
+
 void kfree(const void *ptr)
 {
 	if (!ptr)

@@ -1515,7 +1515,7 @@ static void check_world(struct check_result *r)
 				     slot, (void *)c->pqap_hook,
 				     (void *)&mm->pqap_hook);
 		}
-		hash_for_each(mm->qtable, bkt, q, mdev_qnode) {
+		list_for_each_entry(q, &mm->qlist, mdev_qnode) {
 			a = AP_QID_CARD(q->apqn);
 			d = AP_QID_QUEUE(q->apqn);
 			if (q->matrix_mdev != mm ||
@@ -1559,8 +1559,12 @@ static void check_world(struct check_result *r)
 		viol(r, INV_IRQ, "%ld pages pinned, %lu queues with interrupts",
 		     sim_pins_live(), irqs_total);
 
-	hash_for_each(matrix_dev->queues, bkt, q, drv_qnode) {
+	for (bkt = 0; bkt < VFIO_AP_APQNS; bkt++) {
 		struct ap_matrix_mdev *owner = NULL;
+
+		q = matrix_dev->queues[bkt];
+		if (!q)
+			continue;
 
 		a = AP_QID_CARD(q->apqn);
 		d = AP_QID_QUEUE(q->apqn);
