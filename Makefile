@@ -31,7 +31,7 @@ KMAKE    = $(MAKE) $(KJOBS) -C $(KSRC) ARCH=s390 CROSS_COMPILE=s390x-linux-gnu-
 # VFIO_AP_UAPI is used by linux/drivers/s390/crypto/Kbuild as -I path.
 MODMAKE  = $(KMAKE) M=$(MODDIR) VFIO_AP_UAPI=$(TOP)/include/uapi
 
-.PHONY: all deps kernel-prepare module checkpatch harness check-harness \
+.PHONY: all deps kernel-prepare module checkpatch docs harness check-harness \
 	check-tsan check-asan check bench demo clean
 
 all: module harness
@@ -137,6 +137,14 @@ checkpatch: deps $(STAMP)/kernel-unpacked
 	fi; \
 	echo "kernel-doc: clean"
 
+# Every document must render without a warning (Debian's docutils, not
+# whatever python3 comes first on PATH).
+docs: deps
+	@for f in docs/*.rst; do \
+		/usr/bin/python3 -m docutils --halt=warning "$$f" /dev/null || \
+			{ echo "docs: $$f does not render cleanly" >&2; exit 1; }; \
+	done; echo "docs: all render"
+
 # --- user-space harness, bench, demo (their own Makefiles) -------------------
 harness: deps
 	$(MAKE) -C $(HARNESS) all
@@ -154,7 +162,7 @@ demo: deps
 # --- everything, with a summary ------------------------------------------------
 # Each step is a sub-make; a failing step does not stop the later ones, so one
 # run shows every problem.  The exit status is non-zero if any step failed.
-CHECK_STEPS := module checkpatch check-harness check-tsan check-asan
+CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan
 
 check: deps
 	@sum="  PASS  deps"; failed=; \

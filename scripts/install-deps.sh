@@ -3,8 +3,8 @@
 # Only packages that are missing are installed, so a second run costs one dpkg query.
 set -eu
 
-PKGS="make gcc clang libc6-dev perl python3 xz-utils bc flex bison libelf-dev libssl-dev
-gcc-s390x-linux-gnu sparse linux-source-6.12 libclang-rt-14-dev"
+PKGS="make gcc libc6-dev perl python3 python3-docutils xz-utils bc flex bison libelf-dev
+libssl-dev gcc-s390x-linux-gnu sparse linux-source-6.12"
 
 missing=
 for p in $PKGS; do
