@@ -134,12 +134,8 @@ static void test_queue_probe_remove(void)
 	const char *t;
 
 	t_machine_up("0-15", "0-15", "0-3");
-	m = t_mdev(UUID1);
-	t_write(m, "assign_adapter", "1");
-	t_write(m, "assign_adapter", "2");
-	t_write(m, "assign_domain", "7");
-	kvm = sim_kvm_create(1 << 20, 0);
-	CHECK_EQ_INT(sim_vfio_open(t_vdev(m), kvm), 0);
+	m = t_mdev_with(UUID1, "1-2", "7");
+	kvm = t_attach(m, 0);
 	CHECK_EQ_STR(t_guest(kvm), "1-2 7 -");
 
 	/* domain 9 to the host's drivers: not assigned, so not in use */
@@ -180,9 +176,8 @@ static void test_queue_probe_remove(void)
 	}
 	CHECK_EQ_STR(t_guest(kvm), "1-2 8 -");
 
-	sim_vfio_close(t_vdev(m));
+	t_detach(m, kvm);
 	sim_mdev_remove(m);
-	sim_kvm_put(kvm);
 	t_machine_down();
 }
 
@@ -196,13 +191,8 @@ static void test_unbind_one_queue(void)
 	const char *t;
 
 	t_machine_up("0-15", "0-15", "0-3");
-	m = t_mdev(UUID1);
-	t_write(m, "assign_adapter", "1");
-	t_write(m, "assign_adapter", "2");
-	t_write(m, "assign_domain", "7");
-	t_write(m, "assign_domain", "8");
-	kvm = sim_kvm_create(1 << 20, 0);
-	CHECK_EQ_INT(sim_vfio_open(t_vdev(m), kvm), 0);
+	m = t_mdev_with(UUID1, "1-2", "7-8");
+	kvm = t_attach(m, 0);
 	CHECK_EQ_STR(t_guest(kvm), "1-2 7-8 -");
 
 	/* the host keeps adapter 3 x domain 3: nothing assigned there */
@@ -234,9 +224,8 @@ static void test_unbind_one_queue(void)
 		CHECK_EQ_STR(t_guest(kvm), "1-2 7-8 -");
 	}
 
-	sim_vfio_close(t_vdev(m));
+	t_detach(m, kvm);
 	sim_mdev_remove(m);
-	sim_kvm_put(kvm);
 	t_machine_down();
 }
 
