@@ -32,7 +32,7 @@ KMAKE    = $(MAKE) $(KJOBS) -C $(KSRC) ARCH=s390 CROSS_COMPILE=s390x-linux-gnu-
 MODMAKE  = $(KMAKE) M=$(MODDIR) VFIO_AP_UAPI=$(TOP)/include/uapi
 
 .PHONY: all deps kernel-prepare module checkpatch docs harness check-harness \
-	check-tsan check-asan check bench demo clean
+	check-tsan check-asan check bench demo clean qemu check-qtest
 
 all: module harness
 
@@ -159,10 +159,82 @@ bench: deps
 demo: deps
 	$(MAKE) -C $(HARNESS) demo
 
+# --- QEMU 10.2.2 with our files -------------------------------------------------
+# ./configure finds or fetches the pinned source and tools and writes
+# build/config.mk; run here when it has not been run.
+CONFIG_MK := $(BUILD)/config.mk
+-include $(CONFIG_MK)
+$(CONFIG_MK): configure | deps
+	./configure
+
+QSRC     := $(BUILD)/qemu
+QBUILD   := $(QSRC)/build
+# our files, copied into the tree at the same paths, and the patch series
+QOVERLAY := $(shell find hw include/hw tests/qtest -type f 2>/dev/null)
+QPATCHES := $(wildcard qemu-patches/series qemu-patches/*.patch)
+QGIT     := git -C $(QSRC) -c user.name=vfio-ap -c user.email=vfio-ap@localhost
+
+# A pristine tree as one commit, then the series with git am, so that every
+# patch must apply as the mail it is.  A change of the series starts over.
+$(STAMP)/qemu-patched: $(CONFIG_MK) $(QPATCHES)
+	rm -rf $(QSRC) $(BUILD)/qemu.tmp
+	mkdir -p $(BUILD)/qemu.tmp $(STAMP)
+	if [ -n "$(QEMU_SRC_GIVEN)" ]; then \
+		cp -R $(QEMU_SRC_GIVEN) $(BUILD)/qemu.tmp/src; \
+	else \
+		tar --no-same-owner -xf $(QEMU_TARBALL) -C $(BUILD)/qemu.tmp && \
+		mv $(BUILD)/qemu.tmp/qemu-$(QEMU_VERSION) $(BUILD)/qemu.tmp/src; \
+	fi
+	mv $(BUILD)/qemu.tmp/src $(QSRC)
+	rmdir $(BUILD)/qemu.tmp
+	$(QGIT) init -q
+	$(QGIT) add -A
+	$(QGIT) commit -q -m "QEMU $(QEMU_VERSION) (Debian orig tarball)"
+	if [ -f qemu-patches/series ]; then \
+		for p in $$(grep -v '^#' qemu-patches/series); do \
+			$(QGIT) am -q $(TOP)/qemu-patches/$$p || exit 1; \
+		done; \
+	fi
+	rm -f $(STAMP)/qemu-configured
+	touch $@
+
+# our own files: copied when changed, so ninja rebuilds only what they touch
+$(STAMP)/qemu-overlay: $(STAMP)/qemu-patched $(QOVERLAY)
+	for f in $(QOVERLAY); do \
+		mkdir -p $(QSRC)/$$(dirname $$f); \
+		cmp -s $$f $(QSRC)/$$f || cp -p $$f $(QSRC)/$$f; \
+	done
+	touch $@
+
+QEMU_CONFIGURE := --target-list=s390x-softmmu --without-default-features \
+	--disable-docs --disable-tools --disable-containers --disable-install-blobs \
+	--python=/usr/bin/python3
+
+$(STAMP)/qemu-configured: $(STAMP)/qemu-overlay
+	mkdir -p $(QBUILD)
+	cd $(QBUILD) && ../configure $(QEMU_CONFIGURE) > configure.log 2>&1 || \
+		{ tail -30 configure.log; exit 1; }
+	touch $@
+
+QEMU_BIN := $(QBUILD)/qemu-system-s390x
+# the s390-ccw firmware is not in the tarball: built from its source, and
+# linked where the built binary looks for it
+QEMU_FW  := $(QBUILD)/qemu-bundle/usr/local/share/qemu/s390-ccw.img
+
+qemu: deps $(STAMP)/qemu-configured
+	+$(MAKE) --no-print-directory $(STAMP)/qemu-overlay
+	ninja -C $(QBUILD) qemu-system-s390x
+	+$(MAKE) -C $(QBUILD)/pc-bios/s390-ccw
+	mkdir -p $(dir $(QEMU_FW))
+	ln -sf $(QBUILD)/pc-bios/s390-ccw/s390-ccw.img $(QEMU_FW)
+
+check-qtest: qemu
+	+$(MAKE) -C $(QBUILD) check-qtest-s390x
+
 # --- everything, with a summary ------------------------------------------------
 # Each step is a sub-make; a failing step does not stop the later ones, so one
 # run shows every problem.  The exit status is non-zero if any step failed.
-CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan
+CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan check-qtest
 
 check: deps
 	@sum="  PASS  deps"; failed=; \
