@@ -1,0 +1,472 @@
+/*
+ * vfio-ap: an AP mediated device (crypto adapters, usage and control
+ * domains) passed through to the guest.
+ *
+ * Two backends behind one device: the kernel's vfio_ap driver (sysfsdev=,
+ * fd=, iommufd=) or a vfio-user server (socket=).  After the attach both go
+ * through the device's VFIODeviceIOOps, so everything else is shared: the
+ * device-request interrupt unplugs the device, and the config-change
+ * interrupt queues an event for the guest, which is told with a channel
+ * report word and answered by CHSC store-event-information.
+ *
+ * This work is licensed under the terms of the GNU GPL, version 2 or (at
+ * your option) any later version. See the COPYING file in the top-level
+ * directory.
+ */
+
+#include "qemu/osdep.h"
+#include CONFIG_DEVICES
+#include <linux/vfio.h>
+#include <sys/ioctl.h>
+#include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "qemu/error-report.h"
+#include "qemu/event_notifier.h"
+#include "qemu/main-loop.h"
+#include "qemu/module.h"
+#include "qemu/queue.h"
+#include "hw/qdev-properties.h"
+#include "hw/vfio/vfio-device.h"
+#include "hw/vfio/vfio-container.h"
+#include "hw/s390x/ap-device.h"
+#include "hw/s390x/ap-bridge.h"
+#include "hw/s390x/css.h"
+#include "migration/vmstate.h"
+#include "system/address-spaces.h"
+#include "system/iommufd.h"
+#ifdef CONFIG_VFIO_USER
+#include "hw/vfio-user/proxy.h"
+#include "hw/vfio-user/device.h"
+#endif
+#include "trace.h"
+
+#define TYPE_VFIO_AP_DEVICE "vfio-ap"
+
+OBJECT_DECLARE_SIMPLE_TYPE(VFIOAPDevice, VFIO_AP_DEVICE)
+
+/* One eventfd-backed interrupt of the device: request or config change. */
+typedef struct VFIOAPIrq {
+    EventNotifier notifier;
+    bool registered;
+} VFIOAPIrq;
+
+struct VFIOAPDevice {
+    APDevice apdev;
+    VFIODevice vdev;
+    char *socket;
+    VFIOAPIrq irqs[VFIO_AP_NUM_IRQS];
+    /* config changes the guest has not fetched with CHSC SEI yet */
+    uint32_t pending_cfg_events;
+    QTAILQ_ENTRY(VFIOAPDevice) next;
+};
+
+/* Realized devices, in order; their pending events are answered in turn. */
+static QTAILQ_HEAD(, VFIOAPDevice) vfio_ap_devices =
+    QTAILQ_HEAD_INITIALIZER(vfio_ap_devices);
+
+static void vfio_ap_compute_needs_reset(VFIODevice *vdev)
+{
+    vdev->needs_reset = false;
+}
+
+static VFIODeviceOps vfio_ap_ops = {
+    .vfio_compute_needs_reset = vfio_ap_compute_needs_reset,
+};
+
+static const char *vfio_ap_irq_name(unsigned int index)
+{
+    return index == VFIO_AP_REQ_IRQ_INDEX ? "device request" : "config change";
+}
+
+static void vfio_ap_request(void *opaque)
+{
+    VFIOAPDevice *vapdev = opaque;
+    Error *err = NULL;
+
+    if (!event_notifier_test_and_clear(
+            &vapdev->irqs[VFIO_AP_REQ_IRQ_INDEX].notifier)) {
+        return;
+    }
+    trace_vfio_ap_request(vapdev->vdev.name);
+    qdev_unplug(DEVICE(vapdev), &err);
+    if (err) {
+        warn_reportf_err(err, VFIO_MSG_PREFIX, vapdev->vdev.name);
+    }
+}
+
+static void vfio_ap_cfg_change(void *opaque)
+{
+    VFIOAPDevice *vapdev = opaque;
+
+    if (!event_notifier_test_and_clear(
+            &vapdev->irqs[VFIO_AP_CFG_CHG_IRQ_INDEX].notifier)) {
+        return;
+    }
+    vapdev->pending_cfg_events++;
+    trace_vfio_ap_cfg_change(vapdev->vdev.name, vapdev->pending_cfg_events);
+    css_generate_css_crws(0);
+}
+
+bool ap_chsc_sei_nt0_have_event(void)
+{
+    VFIOAPDevice *vapdev;
+
+    QTAILQ_FOREACH(vapdev, &vfio_ap_devices, next) {
+        if (vapdev->pending_cfg_events) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * CHSC store-event-information, notification type 0: one AP configuration
+ * change per call, with the "more events" flag set while others remain.
+ * The guest reads the block big-endian.
+ */
+int ap_chsc_sei_nt0_get_event(void *res)
+{
+    ChscSeiNt0Res *nt0_res = res;
+    VFIOAPDevice *vapdev;
+
+    QTAILQ_FOREACH(vapdev, &vfio_ap_devices, next) {
+        if (vapdev->pending_cfg_events) {
+            break;
+        }
+    }
+    if (!vapdev) {
+        return EVENT_INFORMATION_NOT_STORED;
+    }
+    vapdev->pending_cfg_events--;
+
+    memset(nt0_res, 0, sizeof(*nt0_res));
+    nt0_res->length = cpu_to_be16(sizeof(*nt0_res));
+    nt0_res->code = cpu_to_be16(NT0_RES_RESPONSE_CODE);
+    nt0_res->nt = NT0_RES_NT_DEFAULT;
+    nt0_res->rs = NT0_RES_RS_AP_CHANGE;
+    nt0_res->cc = NT0_RES_CC_AP_CHANGE;
+    if (ap_chsc_sei_nt0_have_event()) {
+        nt0_res->flags = PENDING_EVENT_INFO_BITMASK;
+    }
+    trace_vfio_ap_sei_event(vapdev->vdev.name, vapdev->pending_cfg_events,
+                            !!nt0_res->flags);
+    return EVENT_INFORMATION_STORED;
+}
+
+/*
+ * Register an eventfd for one interrupt index.  A backend that does not
+ * offer the index (an older kernel has no config-change interrupt) is not
+ * an error: the caller warns.  Returns false with @errp set on a failure,
+ * true otherwise; irq->registered says whether it is in place.
+ */
+static bool vfio_ap_register_irq(VFIOAPDevice *vapdev, unsigned int index,
+                                 IOHandler *handler, Error **errp)
+{
+    VFIODevice *vdev = &vapdev->vdev;
+    VFIOAPIrq *irq = &vapdev->irqs[index];
+    struct vfio_irq_info info;
+    int ret, fd;
+
+    if (vdev->num_irqs <= index) {
+        warn_report(VFIO_MSG_PREFIX "the backend has no %s interrupt",
+                    vdev->name, vfio_ap_irq_name(index));
+        trace_vfio_ap_irq_missing(vdev->name, index, vdev->num_irqs);
+        return true;
+    }
+    ret = vfio_device_get_irq_info(vdev, index, &info);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "cannot get %s interrupt info",
+                         vfio_ap_irq_name(index));
+        return false;
+    }
+    if (info.count < 1 || !(info.flags & VFIO_IRQ_INFO_EVENTFD)) {
+        error_setg(errp, "the %s interrupt cannot signal an eventfd",
+                   vfio_ap_irq_name(index));
+        return false;
+    }
+    ret = event_notifier_init(&irq->notifier, 0);
+    if (ret) {
+        error_setg_errno(errp, -ret, "cannot create a %s event notifier",
+                         vfio_ap_irq_name(index));
+        return false;
+    }
+    fd = event_notifier_get_fd(&irq->notifier);
+    qemu_set_fd_handler(fd, handler, NULL, vapdev);
+    if (!vfio_device_irq_set_signaling(vdev, index, 0,
+                                       VFIO_IRQ_SET_ACTION_TRIGGER, fd, errp)) {
+        qemu_set_fd_handler(fd, NULL, NULL, vapdev);
+        event_notifier_cleanup(&irq->notifier);
+        return false;
+    }
+    irq->registered = true;
+    trace_vfio_ap_irq_registered(vdev->name, index);
+    return true;
+}
+
+/* Undo vfio_ap_register_irq(), if it registered anything. */
+static void vfio_ap_unregister_irq(VFIOAPDevice *vapdev, unsigned int index)
+{
+    VFIOAPIrq *irq = &vapdev->irqs[index];
+    Error *err = NULL;
+
+    if (!irq->registered) {
+        return;
+    }
+    /* a backend that is gone cannot take it back: say so, go on */
+    if (!vfio_device_irq_set_signaling(&vapdev->vdev, index, 0,
+                                       VFIO_IRQ_SET_ACTION_TRIGGER, -1, &err)) {
+        error_prepend(&err, VFIO_MSG_PREFIX, vapdev->vdev.name);
+        warn_report_err(err);
+    }
+    qemu_set_fd_handler(event_notifier_get_fd(&irq->notifier),
+                        NULL, NULL, vapdev);
+    event_notifier_cleanup(&irq->notifier);
+    irq->registered = false;
+}
+
+#ifdef CONFIG_VFIO_USER
+/* A vfio-ap server has nothing to ask of us. */
+static void vfio_ap_user_request(void *opaque, VFIOUserMsg *msg)
+{
+    VFIOAPDevice *vapdev = opaque;
+
+    if (msg->fds) {
+        vfio_user_putfds(msg);
+    }
+    vfio_user_send_error(vapdev->vdev.proxy, msg->hdr, ENOSYS);
+}
+
+static bool vfio_ap_attach_user(VFIOAPDevice *vapdev, Error **errp)
+{
+    VFIODevice *vdev = &vapdev->vdev;
+    SocketAddress addr = {
+        .type = SOCKET_ADDRESS_TYPE_UNIX,
+        .u.q_unix.path = vapdev->socket,
+    };
+
+    vdev->name = g_strdup_printf("vfio-user:%s", vapdev->socket);
+    vdev->proxy = vfio_user_connect_dev(&addr, errp);
+    if (!vdev->proxy) {
+        return false;
+    }
+    vfio_user_set_handler(vdev, vfio_ap_user_request, vapdev);
+    if (!vfio_user_validate_version(vdev->proxy, errp)) {
+        return false;
+    }
+    vdev->io_ops = &vfio_user_device_io_ops_sock;
+    return vfio_device_attach_by_iommu_type(TYPE_VFIO_IOMMU_USER, vdev->name,
+                                            vdev, &address_space_memory,
+                                            errp);
+}
+#endif
+
+/* Exactly one backend: sysfsdev=, fd= or socket=. */
+static bool vfio_ap_check_backend(VFIOAPDevice *vapdev, Error **errp)
+{
+    VFIODevice *vdev = &vapdev->vdev;
+    int given = !!vdev->sysfsdev + (vdev->fd >= 0) + !!vapdev->socket;
+
+    if (given != 1) {
+        error_setg(errp, "vfio-ap needs exactly one of sysfsdev, fd and "
+                   "socket (%d given)", given);
+        return false;
+    }
+#ifndef CONFIG_VFIO_USER
+    if (vapdev->socket) {
+        error_setg(errp, "socket: this QEMU is built without vfio-user");
+        return false;
+    }
+#endif
+    if (vapdev->socket && vdev->iommufd) {
+        error_setg(errp, "socket cannot be used with iommufd");
+        return false;
+    }
+    return true;
+}
+
+static bool vfio_ap_attach(VFIOAPDevice *vapdev, Error **errp)
+{
+    VFIODevice *vdev = &vapdev->vdev;
+
+#ifdef CONFIG_VFIO_USER
+    if (vapdev->socket) {
+        return vfio_ap_attach_user(vapdev, errp);
+    }
+#endif
+    if (!vfio_device_get_name(vdev, errp)) {
+        return false;
+    }
+    return vfio_device_attach(vdev->name, vdev, &address_space_memory, errp);
+}
+
+/* Undo what vfio_ap_attach() did, whatever point it reached. */
+static void vfio_ap_detach(VFIOAPDevice *vapdev)
+{
+    VFIODevice *vdev = &vapdev->vdev;
+
+    if (vdev->bcontainer) {
+        vfio_device_detach(vdev);
+    }
+#ifdef CONFIG_VFIO_USER
+    if (vdev->proxy) {
+        vfio_user_disconnect(vdev->proxy);
+        vdev->proxy = NULL;
+    }
+#endif
+    vfio_device_free_name(vdev);
+}
+
+static void vfio_ap_realize(DeviceState *dev, Error **errp)
+{
+    ERRP_GUARD();
+    VFIOAPDevice *vapdev = VFIO_AP_DEVICE(dev);
+    VFIODevice *vdev = &vapdev->vdev;
+
+    if (!vfio_ap_check_backend(vapdev, errp)) {
+        return;
+    }
+    if (!vfio_ap_attach(vapdev, errp)) {
+        goto error;
+    }
+    trace_vfio_ap_realize(vdev->name, vapdev->socket ? "vfio-user" : "kernel",
+                          vdev->num_irqs);
+    if (!vfio_ap_register_irq(vapdev, VFIO_AP_REQ_IRQ_INDEX, vfio_ap_request,
+                              errp)) {
+        goto error;
+    }
+    if (!vfio_ap_register_irq(vapdev, VFIO_AP_CFG_CHG_IRQ_INDEX,
+                              vfio_ap_cfg_change, errp)) {
+        goto error_irq;
+    }
+    QTAILQ_INSERT_TAIL(&vfio_ap_devices, vapdev, next);
+    return;
+
+error_irq:
+    vfio_ap_unregister_irq(vapdev, VFIO_AP_REQ_IRQ_INDEX);
+error:
+    /* without a name yet, the message already says which device */
+    if (vdev->name) {
+        error_prepend(errp, VFIO_MSG_PREFIX, vdev->name);
+    }
+    vfio_ap_detach(vapdev);
+}
+
+static void vfio_ap_unrealize(DeviceState *dev)
+{
+    VFIOAPDevice *vapdev = VFIO_AP_DEVICE(dev);
+
+    trace_vfio_ap_unrealize(vapdev->vdev.name, vapdev->pending_cfg_events);
+    /* events of a device that is gone are not the guest's business */
+    QTAILQ_REMOVE(&vfio_ap_devices, vapdev, next);
+    vapdev->pending_cfg_events = 0;
+    vfio_ap_unregister_irq(vapdev, VFIO_AP_CFG_CHG_IRQ_INDEX);
+    vfio_ap_unregister_irq(vapdev, VFIO_AP_REQ_IRQ_INDEX);
+    vfio_ap_detach(vapdev);
+}
+
+static void vfio_ap_reset(DeviceState *dev)
+{
+    VFIOAPDevice *vapdev = VFIO_AP_DEVICE(dev);
+    VFIODevice *vdev = &vapdev->vdev;
+    int ret = 0;
+
+#ifdef CONFIG_VFIO_USER
+    if (vdev->proxy) {
+        vfio_user_device_reset(vdev->proxy);
+        trace_vfio_ap_reset(vdev->name, 0);
+        return;
+    }
+#endif
+    if (ioctl(vdev->fd, VFIO_DEVICE_RESET)) {
+        ret = -errno;
+        error_report(VFIO_MSG_PREFIX "reset failed: %s", vdev->name,
+                     strerror(errno));
+    }
+    trace_vfio_ap_reset(vdev->name, ret);
+}
+
+static void vfio_ap_get_pending(Object *obj, Visitor *v, const char *name,
+                                void *opaque, Error **errp)
+{
+    uint32_t pending = VFIO_AP_DEVICE(obj)->pending_cfg_events;
+
+    visit_type_uint32(v, name, &pending, errp);
+}
+
+static const Property vfio_ap_properties[] = {
+    DEFINE_PROP_STRING("sysfsdev", VFIOAPDevice, vdev.sysfsdev),
+    DEFINE_PROP_STRING("socket", VFIOAPDevice, socket),
+#ifdef CONFIG_IOMMUFD
+    DEFINE_PROP_LINK("iommufd", VFIOAPDevice, vdev.iommufd,
+                     TYPE_IOMMUFD_BACKEND, IOMMUFDBackend *),
+#endif
+};
+
+static const VMStateDescription vfio_ap_vmstate = {
+    .name = "vfio-ap",
+    .unmigratable = 1,
+};
+
+static void vfio_ap_instance_init(Object *obj)
+{
+    VFIOAPDevice *vapdev = VFIO_AP_DEVICE(obj);
+    VFIODevice *vdev = &vapdev->vdev;
+
+    /* no guest page is pinned for longer than an interrupt registration */
+    vfio_device_init(vdev, VFIO_DEVICE_TYPE_AP, &vfio_ap_ops, DEVICE(vapdev),
+                     true);
+    vdev->mdev = true;
+}
+
+#ifdef CONFIG_IOMMUFD
+static void vfio_ap_set_fd(Object *obj, const char *str, Error **errp)
+{
+    vfio_device_set_fd(&VFIO_AP_DEVICE(obj)->vdev, str, errp);
+}
+#endif
+
+static void vfio_ap_class_init(ObjectClass *klass, const void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+
+    device_class_set_props(dc, vfio_ap_properties);
+#ifdef CONFIG_IOMMUFD
+    object_class_property_add_str(klass, "fd", NULL, vfio_ap_set_fd);
+#endif
+    object_class_property_add(klass, "pending-config-events", "uint32",
+                              vfio_ap_get_pending, NULL, NULL, NULL);
+    dc->vmsd = &vfio_ap_vmstate;
+    dc->desc = "VFIO-based AP device assignment";
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    dc->realize = vfio_ap_realize;
+    dc->unrealize = vfio_ap_unrealize;
+    dc->hotpluggable = true;
+    device_class_set_legacy_reset(dc, vfio_ap_reset);
+    dc->bus_type = TYPE_AP_BUS;
+
+    object_class_property_set_description(klass, "sysfsdev",
+        "Host sysfs path of the mediated device (kernel backend)");
+    object_class_property_set_description(klass, "socket",
+        "UNIX socket of a vfio-user server of the device");
+    object_class_property_set_description(klass, "pending-config-events",
+        "AP configuration changes the guest has not fetched yet");
+#ifdef CONFIG_IOMMUFD
+    object_class_property_set_description(klass, "iommufd",
+        "Host IOMMUFD backend of the device");
+#endif
+}
+
+static const TypeInfo vfio_ap_info = {
+    .name = TYPE_VFIO_AP_DEVICE,
+    .parent = TYPE_AP_DEVICE,
+    .instance_size = sizeof(VFIOAPDevice),
+    .instance_init = vfio_ap_instance_init,
+    .class_init = vfio_ap_class_init,
+};
+
+static void vfio_ap_register_types(void)
+{
+    type_register_static(&vfio_ap_info);
+}
+
+type_init(vfio_ap_register_types)
