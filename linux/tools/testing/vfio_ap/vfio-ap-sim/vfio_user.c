@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-user server for one vfio-ap device: each message of a connected
+ * client becomes a call of the vfio_ap driver's vfio_device_ops (open,
+ * ioctl, dma_unmap, close) through the simulated VFIO core, so the client
+ * talks to the real driver code.  A message that is malformed or hostile
+ * gets an error reply and changes nothing; one whose framing cannot be
+ * trusted ends the connection.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/vfio_ap.h>
+
+#include "vfio_user.h"
+
+/* what the server tells the client it can take */
+#define CAPABILITIES \
+	"{\"capabilities\":{\"max_msg_fds\":8,\"max_data_xfer_size\":65536," \
+	"\"pgsizes\":4096,\"max_dma_maps\":64}}"
+
+/* guest memory of the simulated guest behind one connection */
+#define CONN_GUEST_MEM	(1 << 20)
+
+struct conn_map {
+	uint64_t iova, size;
+	void *mapping;		/* what mmap returned, or NULL without an fd */
+	size_t maplen;
+	bool registered;	/* with the VFIO core, for page pinning */
+};
+
+struct conn {
+	struct vfio_device *vdev;
+	struct kvm *kvm;
+	int sock;
+	bool opened;
+	struct conn_map maps[VFIO_USER_MAX_MAPS];
+	/* the message being handled */
+	struct vfio_user_hdr hdr;
+	uint8_t *payload;
+	size_t len;
+	int fds[VFIO_USER_MAX_FDS];
+	int nfds;
+};
+
+static void close_fds(struct conn *c)
+{
+	while (c->nfds > 0)
+		close(c->fds[--c->nfds]);
+}
+
+/* read exactly @len bytes; 0 at an orderly end, else 1 or -errno */
+static int read_full(struct conn *c, void *buf, size_t len, bool take_fds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * VFIO_USER_MAX_FDS)];
+	size_t got = 0;
+
+	while (got < len) {
+		struct iovec iov = { (char *)buf + got, len - got };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct cmsghdr *cm;
+		ssize_t n;
+
+		if (take_fds) {
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+		}
+		n = recvmsg(c->sock, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return got ? -EPIPE : 0;
+		for (cm = take_fds ? CMSG_FIRSTHDR(&mh) : NULL; cm;
+		     cm = CMSG_NXTHDR(&mh, cm)) {
+			int *fd = (int *)CMSG_DATA(cm);
+			size_t i, count;
+
+			if (cm->cmsg_level != SOL_SOCKET ||
+			    cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (i = 0; i < count; i++) {
+				if (c->nfds < VFIO_USER_MAX_FDS)
+					c->fds[c->nfds++] = fd[i];
+				else
+					close(fd[i]);
+			}
+		}
+		if (mh.msg_flags & MSG_CTRUNC)
+			return -EMSGSIZE;
+		got += n;
+	}
+	return 1;
+}
+
+static int send_all(int sock, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = send(sock, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* the reply to the current message: @err 0 with @data, or an errno alone */
+static int reply(struct conn *c, int err, const void *data, size_t len)
+{
+	struct vfio_user_hdr hdr = c->hdr;
+	int ret;
+
+	if (c->hdr.flags & VFIO_USER_F_NO_REPLY) {
+		if (err)
+			fprintf(stderr, "vfio-user: command %u (no reply wanted): %s\n",
+				c->hdr.command, strerror(err));
+		return 0;
+	}
+	if (err)
+		len = 0;
+	hdr.flags = VFIO_USER_F_REPLY | (err ? VFIO_USER_F_ERROR : 0);
+	hdr.error_reply = err;
+	hdr.size = sizeof(hdr) + len;
+	ret = send_all(c->sock, &hdr, sizeof(hdr));
+	if (!ret && len)
+		ret = send_all(c->sock, data, len);
+	return ret;
+}
+
+static int do_version(struct conn *c)
+{
+	struct {
+		struct vfio_user_version v;
+		char caps[sizeof(CAPABILITIES)];
+	} out = { { 0, 0 }, CAPABILITIES };
+	const struct vfio_user_version *in = (const void *)c->payload;
+	int ret;
+
+	if (c->opened || c->nfds || c->len < sizeof(*in))
+		return reply(c, EINVAL, NULL, 0);
+	if (c->len > sizeof(*in) && c->payload[c->len - 1] != '\0')
+		return reply(c, EINVAL, NULL, 0);
+	if (in->major != 0)
+		return reply(c, ENOTSUP, NULL, 0);
+
+	/* the client is the guest's VMM: the device opens for a guest */
+	c->kvm = sim_kvm_create(CONN_GUEST_MEM, 0);
+	if (!c->kvm)
+		return reply(c, ENOMEM, NULL, 0);
+	ret = sim_vfio_open(c->vdev, c->kvm);
+	if (ret) {
+		sim_kvm_put(c->kvm);
+		c->kvm = NULL;
+		return reply(c, -ret, NULL, 0);
+	}
+	c->opened = true;
+	return reply(c, 0, &out, sizeof(out));
+}
+
+static bool maps_overlap(const struct conn_map *m, uint64_t iova,
+			 uint64_t size)
+{
+	return m->size && iova < m->iova + m->size && m->iova < iova + size;
+}
+
+static int do_dma_map(struct conn *c)
+{
+	const struct vfio_user_dma_map *in = (const void *)c->payload;
+	struct conn_map *m = NULL;
+	uint64_t delta;
+	int i, ret;
+
+	if (c->len < sizeof(*in) || in->argsz < sizeof(*in) ||
+	    c->nfds > 1 || !in->size || (in->iova | in->size) & ~PAGE_MASK ||
+	    in->iova + in->size < in->iova ||
+	    (in->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
+		return reply(c, EINVAL, NULL, 0);
+	for (i = 0; i < VFIO_USER_MAX_MAPS; i++) {
+		if (maps_overlap(&c->maps[i], in->iova, in->size))
+			return reply(c, EEXIST, NULL, 0);
+		if (!m && !c->maps[i].size)
+			m = &c->maps[i];
+	}
+	if (!m)
+		return reply(c, ENOSPC, NULL, 0);
+
+	*m = (struct conn_map){ .iova = in->iova, .size = in->size };
+	if (c->nfds) {
+		/* memory shared with the client: the driver can pin its pages */
+		delta = in->offset & ~PAGE_MASK;
+		m->maplen = in->size + delta;
+		m->mapping = mmap(NULL, m->maplen, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, c->fds[0], in->offset - delta);
+		if (m->mapping == MAP_FAILED) {
+			ret = errno;
+			*m = (struct conn_map){};
+			return reply(c, ret, NULL, 0);
+		}
+		if (sim_vfio_dma_map(c->vdev, in->iova, in->size,
+				     (char *)m->mapping + delta)) {
+			munmap(m->mapping, m->maplen);
+			*m = (struct conn_map){};
+			return reply(c, ENOSPC, NULL, 0);
+		}
+		m->registered = true;
+	}
+	return reply(c, 0, NULL, 0);
+}
+
+/* undo one mapping: the driver gives back its pins in it first */
+static void unmap_one(struct conn *c, struct conn_map *m)
+{
+	if (m->registered)
+		sim_vfio_dma_unmap(c->vdev, m->iova, m->size);
+	else if (c->vdev->ops->dma_unmap)
+		c->vdev->ops->dma_unmap(c->vdev, m->iova, m->size);
+	if (m->mapping)
+		munmap(m->mapping, m->maplen);
+	*m = (struct conn_map){};
+}
+
+static int do_dma_unmap(struct conn *c)
+{
+	const struct vfio_user_dma_unmap *in = (const void *)c->payload;
+	bool all;
+	int i;
+
+	if (c->len < sizeof(*in) || in->argsz < sizeof(*in) || c->nfds ||
+	    (in->flags & ~VFIO_DMA_UNMAP_FLAG_ALL))
+		return reply(c, EINVAL, NULL, 0);
+	all = in->flags & VFIO_DMA_UNMAP_FLAG_ALL;
+	if (all ? in->iova || in->size : in->iova + in->size < in->iova)
+		return reply(c, EINVAL, NULL, 0);
+	for (i = 0; i < VFIO_USER_MAX_MAPS; i++) {
+		struct conn_map *m = &c->maps[i];
+
+		if (m->size && (all || (m->iova >= in->iova &&
+					m->iova + m->size <= in->iova + in->size)))
+			unmap_one(c, m);
+	}
+	return reply(c, 0, NULL, 0);
+}
+
+/* an ioctl whose argument is the payload, answered with it */
+static int do_info_ioctl(struct conn *c, unsigned int cmd, size_t argsz)
+{
+	uint8_t arg[64];
+	long ret;
+
+	if (c->len < argsz || c->nfds)
+		return reply(c, EINVAL, NULL, 0);
+	memcpy(arg, c->payload, argsz);
+	/* the driver reads argsz from the argument: what the client sent */
+	ret = sim_vfio_ioctl(c->vdev, cmd, arg);
+	if (ret)
+		return reply(c, (int)-ret, NULL, 0);
+	return reply(c, 0, arg, argsz);
+}
+
+static int do_set_irqs(struct conn *c)
+{
+	struct {
+		struct vfio_irq_set set;
+		int32_t fd;
+	} arg;
+	long ret;
+
+	if (c->len < sizeof(arg.set))
+		return reply(c, EINVAL, NULL, 0);
+	memcpy(&arg.set, c->payload, sizeof(arg.set));
+	/* eventfds travel as SCM_RIGHTS, one per interrupt; none means -1 */
+	if (c->nfds > 1 || (c->nfds && arg.set.count != 1) ||
+	    (c->nfds && !(arg.set.flags & VFIO_IRQ_SET_DATA_EVENTFD)))
+		return reply(c, EINVAL, NULL, 0);
+	arg.set.argsz = sizeof(arg);
+	arg.fd = c->nfds ? c->fds[0] : -1;
+	/* the driver takes its own reference to the eventfd */
+	ret = sim_vfio_ioctl(c->vdev, VFIO_DEVICE_SET_IRQS, &arg);
+	return reply(c, ret ? (int)-ret : 0, NULL, 0);
+}
+
+static int dispatch(struct conn *c)
+{
+	if ((c->hdr.flags & VFIO_USER_F_TYPE_MASK) != VFIO_USER_F_REQUEST)
+		return reply(c, EINVAL, NULL, 0);
+	if (c->hdr.command == VFIO_USER_VERSION)
+		return do_version(c);
+	if (!c->opened)
+		return reply(c, EINVAL, NULL, 0);
+
+	switch (c->hdr.command) {
+	case VFIO_USER_DMA_MAP:
+		return do_dma_map(c);
+	case VFIO_USER_DMA_UNMAP:
+		return do_dma_unmap(c);
+	case VFIO_USER_DEVICE_GET_INFO:
+		return do_info_ioctl(c, VFIO_DEVICE_GET_INFO,
+				     offsetofend(struct vfio_device_info, num_irqs));
+	case VFIO_USER_DEVICE_GET_IRQ_INFO:
+		return do_info_ioctl(c, VFIO_DEVICE_GET_IRQ_INFO,
+				     sizeof(struct vfio_irq_info));
+	case VFIO_USER_DEVICE_SET_IRQS:
+		return do_set_irqs(c);
+	case VFIO_USER_DEVICE_RESET:
+		if (c->nfds)
+			return reply(c, EINVAL, NULL, 0);
+		return reply(c, (int)-sim_vfio_ioctl(c->vdev, VFIO_DEVICE_RESET,
+						     NULL), NULL, 0);
+	case VFIO_USER_DEVICE_GET_REGION_INFO:
+	case VFIO_USER_DEVICE_GET_REGION_IO_FDS:
+	case VFIO_USER_REGION_READ:
+	case VFIO_USER_REGION_WRITE:
+	case VFIO_USER_REGION_WRITE_MULTI:
+		return reply(c, EINVAL, NULL, 0);	/* a vfio-ap device has none */
+	default:
+		return reply(c, ENOSYS, NULL, 0);
+	}
+}
+
+/* the end of a connection: as if the VMM closed the device file */
+static void conn_end(struct conn *c)
+{
+	int i;
+
+	for (i = 0; i < VFIO_USER_MAX_MAPS; i++)
+		if (c->maps[i].size)
+			unmap_one(c, &c->maps[i]);
+	if (c->opened)
+		sim_vfio_close(c->vdev);
+	if (c->kvm)
+		sim_kvm_put(c->kvm);
+	close_fds(c);
+}
+
+int vfio_user_serve(struct vfio_device *vdev, int sock)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	c->vdev = vdev;
+	c->sock = sock;
+	c->payload = malloc(VFIO_USER_MAX_MSG);
+	if (!c->payload) {
+		free(c);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ret = read_full(c, &c->hdr, sizeof(c->hdr), true);
+		if (ret <= 0)
+			break;
+		/* framing the server cannot trust: no way to find the next one */
+		if (c->hdr.size < sizeof(c->hdr) || c->hdr.size > VFIO_USER_MAX_MSG) {
+			ret = -EBADMSG;
+			break;
+		}
+		c->len = c->hdr.size - sizeof(c->hdr);
+		ret = read_full(c, c->payload, c->len, false);
+		if (ret <= 0) {
+			ret = ret ? ret : -EPIPE;
+			break;
+		}
+		ret = dispatch(c);
+		close_fds(c);
+		if (ret)
+			break;
+	}
+	conn_end(c);
+	free(c->payload);
+	free(c);
+	return ret;
+}
