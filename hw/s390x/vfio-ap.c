@@ -54,6 +54,7 @@ struct VFIOAPDevice {
     APDevice apdev;
     VFIODevice vdev;
     char *socket;
+    uint32_t msg_timeout;       /* ms to wait for a vfio-user reply */
     VFIOAPIrq irqs[VFIO_AP_NUM_IRQS];
     /* config changes the guest has not fetched with CHSC SEI yet */
     uint32_t pending_cfg_events;
@@ -249,6 +250,7 @@ static bool vfio_ap_attach_user(VFIOAPDevice *vapdev, Error **errp)
     if (!vdev->proxy) {
         return false;
     }
+    vdev->proxy->wait_time = vapdev->msg_timeout;
     vfio_user_set_handler(vdev, vfio_ap_user_request, vapdev);
     if (!vfio_user_validate_version(vdev->proxy, errp)) {
         return false;
@@ -396,6 +398,7 @@ static void vfio_ap_get_pending(Object *obj, Visitor *v, const char *name,
 static const Property vfio_ap_properties[] = {
     DEFINE_PROP_STRING("sysfsdev", VFIOAPDevice, vdev.sysfsdev),
     DEFINE_PROP_STRING("socket", VFIOAPDevice, socket),
+    DEFINE_PROP_UINT32("x-msg-timeout", VFIOAPDevice, msg_timeout, 5000),
 #ifdef CONFIG_IOMMUFD
     DEFINE_PROP_LINK("iommufd", VFIOAPDevice, vdev.iommufd,
                      TYPE_IOMMUFD_BACKEND, IOMMUFDBackend *),

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-ap-sim's server loop and admin commands.  Each command is one line
+ * on DIR/admin.sock; the answer is "ok" and any output, or "error ERRNO:
+ * text".  Command names follow sysfs:
+ *
+ *   create UUID | remove UUID | list
+ *   write UUID ATTR VALUE | read UUID ATTR        (mdev attributes)
+ *   request UUID                                  (ask for the device back)
+ *   host adapters|domains|control-domains LIST    (host config change)
+ *   apmask LIST | aqmask LIST                     (/sys/bus/ap/...)
+ *   status APQN                                   (a queue's status)
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "sim.h"
+#include "vfio_user.h"
+
+#define MAX_MDEVS	32
+#define MAX_CONNS	4	/* clients of one mdev at a time */
+
+struct client {
+	pthread_t thread;
+	int fd;
+	bool used;
+	bool done;		/* atomic: the thread has ended */
+	struct vfio_device *vdev;
+};
+
+struct mdev_entry {
+	char uuid[40];
+	struct mdev_device *mdev;
+	int listen_fd;
+	struct client clients[MAX_CONNS];
+};
+
+struct sim_server {
+	char dir[200];
+	int admin_fd;
+	struct mdev_entry mdevs[MAX_MDEVS];
+};
+
+static int listen_on(const char *dir, const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, n;
+
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name);
+	if (n >= (int)sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4)) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	return fd;
+}
+
+static struct mdev_entry *find_mdev(struct sim_server *s, const char *uuid)
+{
+	int i;
+
+	for (i = 0; i < MAX_MDEVS; i++)
+		if (s->mdevs[i].mdev && !strcmp(s->mdevs[i].uuid, uuid))
+			return &s->mdevs[i];
+	return NULL;
+}
+
+int sim_server_create_mdev(struct sim_server *s, const char *uuid)
+{
+	struct mdev_entry *e = NULL;
+	struct mdev_device *mdev;
+	char name[64];
+	int i, fd;
+
+	if (strlen(uuid) >= sizeof(e->uuid))
+		return -EINVAL;
+	if (find_mdev(s, uuid))
+		return -EEXIST;
+	for (i = 0; i < MAX_MDEVS && !e; i++)
+		if (!s->mdevs[i].mdev)
+			e = &s->mdevs[i];
+	if (!e)
+		return -ENOSPC;
+	mdev = sim_mdev_create(uuid);
+	if (IS_ERR(mdev))
+		return PTR_ERR(mdev);
+	snprintf(name, sizeof(name), "%s.sock", uuid);
+	fd = listen_on(s->dir, name);
+	if (fd < 0) {
+		sim_mdev_remove(mdev);
+		return fd;
+	}
+	memset(e, 0, sizeof(*e));
+	snprintf(e->uuid, sizeof(e->uuid), "%s", uuid);
+	e->mdev = mdev;
+	e->listen_fd = fd;
+	fprintf(stderr, "vfio-ap-sim: mdev %s on %s/%s\n", uuid, s->dir, name);
+	return 0;
+}
+
+static void *client_thread(void *arg)
+{
+	struct client *c = arg;
+	int ret = vfio_user_serve(c->vdev, c->fd);
+
+	if (ret)
+		fprintf(stderr, "vfio-ap-sim: client ended: %s\n", strerror(-ret));
+	__atomic_store_n(&c->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* join clients that ended; with @all, end the others first */
+static void reap_clients(struct mdev_entry *e, bool all)
+{
+	int i;
+
+	for (i = 0; i < MAX_CONNS; i++) {
+		struct client *c = &e->clients[i];
+
+		if (!c->used)
+			continue;
+		if (all)
+			shutdown(c->fd, SHUT_RDWR);
+		else if (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
+			continue;
+		pthread_join(c->thread, NULL);
+		close(c->fd);
+		c->used = false;
+	}
+}
+
+static void accept_client(struct mdev_entry *e)
+{
+	int fd = accept4(e->listen_fd, NULL, NULL, SOCK_CLOEXEC), i;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < MAX_CONNS; i++) {
+		struct client *c = &e->clients[i];
+
+		if (c->used)
+			continue;
+		*c = (struct client){ .fd = fd, .used = true,
+				      .vdev = sim_vfio_of(&e->mdev->dev) };
+		if (pthread_create(&c->thread, NULL, client_thread, c)) {
+			c->used = false;
+			break;
+		}
+		return;
+	}
+	close(fd);		/* too many clients */
+}
+
+/* the mdev's clients are cut off first: nothing may use it once removed */
+static int remove_mdev(struct sim_server *s, const char *uuid)
+{
+	struct mdev_entry *e = find_mdev(s, uuid);
+	char path[300];
+
+	if (!e)
+		return -ENODEV;
+	close(e->listen_fd);
+	snprintf(path, sizeof(path), "%s/%s.sock", s->dir, e->uuid);
+	unlink(path);
+	reap_clients(e, true);
+	sim_mdev_remove(e->mdev);
+	e->mdev = NULL;
+	return 0;
+}
+
+int sim_server_start(const char *dir, const char *apm, const char *aqm,
+		     const char *adm, struct sim_server **server)
+{
+	DECLARE_BITMAP(a, 256);
+	DECLARE_BITMAP(q, 256);
+	DECLARE_BITMAP(d, 256);
+	struct sim_server *s;
+	int ret;
+
+	if (sim_mask_parse(apm, a) || sim_mask_parse(aqm, q) ||
+	    sim_mask_parse(adm, d))
+		return -EINVAL;
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	s->admin_fd = listen_on(dir, "admin.sock");
+	if (s->admin_fd < 0) {
+		ret = s->admin_fd;
+		free(s);
+		return ret;
+	}
+	sim_ap_init(true, 255, 255);
+	sim_ap_host_set(a, q, d);
+	ret = sim_driver_load();
+	if (ret) {
+		close(s->admin_fd);
+		sim_ap_exit();
+		free(s);
+		return ret;
+	}
+	*server = s;
+	return 0;
+}
+
+void sim_server_stop(struct sim_server *s)
+{
+	char path[300];
+	int i;
+
+	for (i = 0; i < MAX_MDEVS; i++)
+		if (s->mdevs[i].mdev)
+			remove_mdev(s, s->mdevs[i].uuid);
+	sim_driver_unload();
+	sim_ap_exit();
+	close(s->admin_fd);
+	snprintf(path, sizeof(path), "%s/admin.sock", s->dir);
+	unlink(path);
+	free(s);
+}
+
+/* ---- admin commands ---- */
+
+struct answer {
+	char text[PAGE_SIZE + 256];
+	size_t len;
+	int err;
+};
+
+static void say(struct answer *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void say(struct answer *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(a->text + a->len, sizeof(a->text) - a->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		a->len = a->len + n < sizeof(a->text) ? a->len + n :
+			 sizeof(a->text) - 1;
+}
+
+static int host_change(const char *which, const char *list)
+{
+	DECLARE_BITMAP(mask, 256);
+	struct ap_config_info info;
+	unsigned long *dst;
+
+	if (sim_mask_parse(list, mask))
+		return -EINVAL;
+	sim_ap_host_get(&info);
+	if (!strcmp(which, "adapters"))
+		dst = (unsigned long *)info.apm;
+	else if (!strcmp(which, "domains"))
+		dst = (unsigned long *)info.aqm;
+	else if (!strcmp(which, "control-domains"))
+		dst = (unsigned long *)info.adm;
+	else
+		return -EINVAL;
+	bitmap_copy(dst, mask, 256);
+	sim_ap_host_set((unsigned long *)info.apm, (unsigned long *)info.aqm,
+			(unsigned long *)info.adm);
+	return 0;
+}
+
+static int run_command(struct sim_server *s, int argc, char **argv,
+		       struct answer *a)
+{
+	static char buf[PAGE_SIZE + 1];
+	DECLARE_BITMAP(mask, 256);
+	struct mdev_entry *e = argc > 1 ? find_mdev(s, argv[1]) : NULL;
+	struct vfio_device *vdev;
+	const char *cmd = argc ? argv[0] : "";
+	unsigned long apqn;
+	ssize_t n;
+	int i;
+
+	if (!strcmp(cmd, "help")) {
+		say(a, "create UUID | remove UUID | list | write UUID ATTR VALUE |"
+		    " read UUID ATTR | request UUID | host adapters|domains|"
+		    "control-domains LIST | apmask LIST | aqmask LIST | "
+		    "status APQN\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "list") && argc == 1) {
+		for (i = 0; i < MAX_MDEVS; i++)
+			if (s->mdevs[i].mdev)
+				say(a, "%s\n", s->mdevs[i].uuid);
+		return 0;
+	}
+	if (!strcmp(cmd, "create") && argc == 2)
+		return sim_server_create_mdev(s, argv[1]);
+	if (!strcmp(cmd, "remove") && argc == 2)
+		return remove_mdev(s, argv[1]);
+	if (!strcmp(cmd, "write") && argc == 4)
+		return e ? sim_attr_write(&e->mdev->dev, argv[2], argv[3]) : -ENODEV;
+	if (!strcmp(cmd, "read") && argc == 3) {
+		if (!e)
+			return -ENODEV;
+		n = sim_attr_read(&e->mdev->dev, argv[2], buf);
+		if (n < 0)
+			return (int)n;
+		say(a, "%s", buf);
+		return 0;
+	}
+	if (!strcmp(cmd, "request") && argc == 2) {
+		if (!e)
+			return -ENODEV;
+		vdev = sim_vfio_of(&e->mdev->dev);
+		vdev->ops->request(vdev, 0);
+		return 0;
+	}
+	if (!strcmp(cmd, "host") && argc == 3)
+		return host_change(argv[1], argv[2]);
+	if ((!strcmp(cmd, "apmask") || !strcmp(cmd, "aqmask")) && argc == 2) {
+		if (sim_mask_parse(argv[1], mask))
+			return -EINVAL;
+		return sim_ap_write_perm(cmd[1] == 'p', mask);
+	}
+	if (!strcmp(cmd, "status") && argc == 2) {
+		if (kstrtoul(argv[1], 0, &apqn) || apqn > 0xffff)
+			return -EINVAL;
+		if (!sim_ap_queue_dev(apqn))
+			return -ENODEV;
+		n = sim_attr_read(sim_ap_queue_dev(apqn), "status", buf);
+		if (n < 0)
+			return (int)n;
+		say(a, "%s", buf);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void serve_admin(struct sim_server *s)
+{
+	int fd = accept4(s->admin_fd, NULL, NULL, SOCK_CLOEXEC);
+	struct answer *a = calloc(1, sizeof(*a));
+	char line[1024], *argv[8], *save, *tok;
+	struct timeval tv = { 2, 0 };
+	int argc = 0, err;
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0 || !a) {
+		free(a);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	/* one line; a client that sends nothing is not waited for long */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (got < sizeof(line) - 1 && !memchr(line, '\n', got) &&
+	       (n = read(fd, line + got, sizeof(line) - 1 - got)) > 0)
+		got += n;
+	line[got] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	for (tok = strtok_r(line, " \t", &save); tok && argc < 8;
+	     tok = strtok_r(NULL, " \t", &save))
+		argv[argc++] = tok;
+
+	err = tok ? -E2BIG : run_command(s, argc, argv, a);
+	if (err) {
+		a->len = 0;
+		say(a, "error %d: %s\n", -err, strerror(-err));
+	}
+	dprintf(fd, "%s%.*s", err ? "" : "ok\n", (int)a->len, a->text);
+	close(fd);
+	free(a);
+}
+
+void sim_server_poll(struct sim_server *s, int timeout_ms)
+{
+	struct pollfd pfd[MAX_MDEVS + 1];
+	struct mdev_entry *which[MAX_MDEVS + 1];
+	int i, n = 0;
+
+	pfd[n] = (struct pollfd){ .fd = s->admin_fd, .events = POLLIN };
+	which[n++] = NULL;
+	for (i = 0; i < MAX_MDEVS; i++) {
+		if (!s->mdevs[i].mdev)
+			continue;
+		reap_clients(&s->mdevs[i], false);
+		pfd[n] = (struct pollfd){ .fd = s->mdevs[i].listen_fd,
+					  .events = POLLIN };
+		which[n++] = &s->mdevs[i];
+	}
+	if (poll(pfd, n, timeout_ms) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!(pfd[i].revents & POLLIN))
+			continue;
+		if (which[i])
+			accept_client(which[i]);
+		else
+			serve_admin(s);
+	}
+}

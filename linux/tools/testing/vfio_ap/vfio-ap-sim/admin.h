@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vfio-ap-sim's server: the simulated machine with the driver loaded, one
+ * vfio-user socket per mdev, and the admin socket.
+ */
+#ifndef _VFIO_AP_SIM_ADMIN_H
+#define _VFIO_AP_SIM_ADMIN_H
+
+struct sim_server;
+
+/* host with adapters @apm, domains @aqm, control domains @adm (lists) */
+int sim_server_start(const char *dir, const char *apm, const char *aqm,
+		     const char *adm, struct sim_server **server);
+int sim_server_create_mdev(struct sim_server *server, const char *uuid);
+/* wait up to @timeout_ms for connections and admin commands, serve them */
+void sim_server_poll(struct sim_server *server, int timeout_ms);
+/* remove every mdev (their clients are disconnected), unload, clean up */
+void sim_server_stop(struct sim_server *server);
+
+#endif /* _VFIO_AP_SIM_ADMIN_H */

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-ap-sim: the vfio_ap driver, on the simulated AP bus and VFIO core,
+ * serving each of its mdevs as a vfio-user device on a UNIX socket, so that
+ * QEMU's vfio-ap device can attach to it (-device vfio-ap,socket=...).
+ *
+ *   vfio-ap-sim --dir DIR [options]      serve (foreground, or --daemon)
+ *   vfio-ap-sim --dir DIR --admin CMD... one admin command, answer printed
+ *
+ * DIR holds admin.sock and one UUID.sock per mdev.  Admin commands mirror
+ * the sysfs names (see admin.c).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "sim.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	stopping = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vfio-ap-sim --dir DIR [--adapters LIST] [--domains LIST]\n"
+		"                   [--control-domains LIST] [--mdev UUID]...\n"
+		"                   [--daemon --pidfile FILE]\n"
+		"       vfio-ap-sim --dir DIR --admin COMMAND [ARGS...]\n"
+		"LIST: ids such as 0-15,32; defaults: 0-15 each.\n"
+		"Admin commands: see 'vfio-ap-sim --dir DIR --admin help'.\n");
+}
+
+/* the client side of the admin socket: one command, its answer printed */
+static int admin_client(const char *dir, int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char line[4096], answer[65536];
+	size_t n = 0;
+	ssize_t got;
+	int i, fd;
+
+	for (i = 0; i < argc; i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "",
+			      argv[i]);
+	if (n + 2 > sizeof(line)) {
+		fprintf(stderr, "vfio-ap-sim: command too long\n");
+		return 2;
+	}
+	line[n++] = '\n';
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/admin.sock", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "vfio-ap-sim: cannot reach %s: %s\n", sa.sun_path,
+			strerror(errno));
+		return 2;
+	}
+	if (write(fd, line, n) != (ssize_t)n)
+		return 2;
+	shutdown(fd, SHUT_WR);
+	n = 0;
+	while ((got = read(fd, answer + n, sizeof(answer) - 1 - n)) > 0)
+		n += got;
+	answer[n] = '\0';
+	close(fd);
+	fputs(answer, strncmp(answer, "ok", 2) ? stderr : stdout);
+	return strncmp(answer, "ok", 2) ? 1 : 0;
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", getpid());
+	return fclose(f) ? -errno : 0;
+}
+
+/* detach from the terminal; the parent returns once the child is ready */
+static int daemonize(int *ready_fd)
+{
+	int pipefd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pipefd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(pipefd[1]);
+		/* a byte when ready; nothing if the child failed */
+		_exit(read(pipefd[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(pipefd[0]);
+	setsid();
+	*ready_fd = pipefd[1];
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'D' },
+		{ "adapters", required_argument, NULL, 'a' },
+		{ "domains", required_argument, NULL, 'd' },
+		{ "control-domains", required_argument, NULL, 'c' },
+		{ "mdev", required_argument, NULL, 'm' },
+		{ "daemon", no_argument, NULL, 'b' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "admin", no_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	const char *dir = NULL, *apm = "0-15", *aqm = "0-15", *adm = "0-15";
+	const char *pidfile = NULL, *mdevs[64];
+	int nmdevs = 0, opt, i, ready_fd = -1, ret;
+	bool daemon = false, admin = false;
+	struct sim_server *server;
+
+	while (!admin && (opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'D': dir = optarg; break;
+		case 'a': apm = optarg; break;
+		case 'd': aqm = optarg; break;
+		case 'c': adm = optarg; break;
+		case 'm':
+			if (nmdevs == (int)ARRAY_SIZE(mdevs)) {
+				fprintf(stderr, "vfio-ap-sim: too many --mdev\n");
+				return 2;
+			}
+			mdevs[nmdevs++] = optarg;
+			break;
+		case 'b': daemon = true; break;
+		case 'p': pidfile = optarg; break;
+		case 'A': admin = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!dir || (daemon && !pidfile)) {
+		usage(stderr);
+		return 2;
+	}
+	if (admin)
+		return admin_client(dir, argc - optind, argv + optind);
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	if (daemon && daemonize(&ready_fd)) {
+		perror("vfio-ap-sim: fork");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+
+	ret = sim_server_start(dir, apm, aqm, adm, &server);
+	if (ret) {
+		fprintf(stderr, "vfio-ap-sim: cannot start in %s: %s\n", dir,
+			strerror(-ret));
+		return 1;
+	}
+	for (i = 0; i < nmdevs; i++) {
+		ret = sim_server_create_mdev(server, mdevs[i]);
+		if (ret) {
+			fprintf(stderr, "vfio-ap-sim: mdev %s: %s\n", mdevs[i],
+				strerror(-ret));
+			sim_server_stop(server);
+			return 1;
+		}
+	}
+	if (pidfile && write_pidfile(pidfile)) {
+		fprintf(stderr, "vfio-ap-sim: cannot write %s\n", pidfile);
+		sim_server_stop(server);
+		return 1;
+	}
+	fprintf(stderr, "vfio-ap-sim: serving in %s (adapters %s, domains %s, "
+		"control domains %s)\n", dir, apm, aqm, adm);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "r", 1) != 1)
+			return 1;
+		close(ready_fd);
+		i = open("/dev/null", O_RDWR);
+		dup2(i, 0);
+		dup2(i, 1);
+	}
+
+	while (!stopping)
+		sim_server_poll(server, 200);
+
+	fprintf(stderr, "vfio-ap-sim: stopping\n");
+	sim_server_stop(server);
+	if (pidfile)
+		unlink(pidfile);
+	return 0;
+}
