@@ -228,8 +228,11 @@ qemu: deps $(STAMP)/qemu-configured
 	mkdir -p $(dir $(QEMU_FW))
 	ln -sf $(QBUILD)/pc-bios/s390-ccw/s390-ccw.img $(QEMU_FW)
 
+# our qtests drive QEMU against the simulator, which the harness builds
+VFIO_AP_SIM := $(BUILD)/harness/plain/vfio-ap-sim
 check-qtest: qemu
-	+$(MAKE) -C $(QBUILD) check-qtest-s390x
+	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
+	+VFIO_AP_SIM=$(VFIO_AP_SIM) $(MAKE) -C $(QBUILD) check-qtest-s390x
 
 # --- everything, with a summary ------------------------------------------------
 # Each step is a sub-make; a failing step does not stop the later ones, so one
