@@ -156,8 +156,10 @@ check-asan: deps
 	$(MAKE) -C $(HARNESS) check-asan
 bench: deps
 	$(MAKE) -C bench
-demo: deps
-	$(MAKE) -C $(HARNESS) demo
+# the driver in its harness, then QEMU's vfio-ap on the simulated backend
+demo: deps qemu
+	$(MAKE) -C $(HARNESS) demo $(VFIO_AP_SIM)
+	/usr/bin/python3 scripts/demo-qemu.py $(QEMU_BIN) $(VFIO_AP_SIM)
 
 # --- QEMU 10.2.2 with our files -------------------------------------------------
 # ./configure finds or fetches the pinned source and tools and writes
