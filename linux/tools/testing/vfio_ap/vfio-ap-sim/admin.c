@@ -10,6 +10,7 @@
  *   host adapters|domains|control-domains LIST    (host config change)
  *   apmask LIST | aqmask LIST                     (/sys/bus/ap/...)
  *   status APQN                                   (a queue's status)
+ *   define UUID FILE                              (mdevctl JSON definition)
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "mdevctl.h"
 #include "sim.h"
 #include "vfio_user.h"
 
@@ -78,6 +80,8 @@ static struct mdev_entry *find_mdev(struct sim_server *s, const char *uuid)
 	return NULL;
 }
 
+static int remove_mdev(struct sim_server *s, const char *uuid);
+
 int sim_server_create_mdev(struct sim_server *s, const char *uuid)
 {
 	struct mdev_entry *e = NULL;
@@ -109,6 +113,53 @@ int sim_server_create_mdev(struct sim_server *s, const char *uuid)
 	e->listen_fd = fd;
 	fprintf(stderr, "vfio-ap-sim: mdev %s on %s/%s\n", uuid, s->dir, name);
 	return 0;
+}
+
+int sim_server_define_mdev(struct sim_server *s, const char *uuid,
+			   const char *path, char *err, size_t errlen)
+{
+	static char json[64 * 1024];
+	struct mdevctl_def *def;
+	struct mdev_entry *e;
+	size_t n;
+	FILE *f;
+	int ret;
+
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -ENOENT;
+	}
+	n = fread(json, 1, sizeof(json) - 1, f);
+	ret = ferror(f) || !feof(f) ? -EFBIG : 0;
+	fclose(f);
+	if (ret) {
+		snprintf(err, errlen, "%s: unreadable or too large", path);
+		return ret;
+	}
+	json[n] = '\0';
+	def = malloc(sizeof(*def));
+	if (!def)
+		return -ENOMEM;
+	ret = mdevctl_parse(json, def, err, errlen);
+	if (!ret && strcmp(def->mdev_type, sim_mdev_type_name())) {
+		snprintf(err, errlen, "mdev_type %s: this parent offers %s",
+			 def->mdev_type, sim_mdev_type_name());
+		ret = -EINVAL;
+	}
+	if (!ret) {
+		ret = sim_server_create_mdev(s, uuid);
+		if (ret)
+			snprintf(err, errlen, "%s: %s", uuid, strerror(-ret));
+	}
+	if (!ret) {
+		e = find_mdev(s, uuid);
+		ret = mdevctl_apply(&e->mdev->dev, def, err, errlen);
+		if (ret)
+			remove_mdev(s, uuid);
+	}
+	free(def);
+	return ret;
 }
 
 static void *client_thread(void *arg)
@@ -296,7 +347,7 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 		say(a, "create UUID | remove UUID | list | write UUID ATTR VALUE |"
 		    " read UUID ATTR | request UUID | host adapters|domains|"
 		    "control-domains LIST | apmask LIST | aqmask LIST | "
-		    "status APQN\n");
+		    "status APQN | define UUID FILE\n");
 		return 0;
 	}
 	if (!strcmp(cmd, "list") && argc == 1) {
@@ -333,6 +384,15 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 		if (sim_mask_parse(argv[1], mask))
 			return -EINVAL;
 		return sim_ap_write_perm(cmd[1] == 'p', mask);
+	}
+	if (!strcmp(cmd, "define") && argc == 3) {
+		char why[256];
+		int ret = sim_server_define_mdev(s, argv[1], argv[2], why,
+						 sizeof(why));
+
+		if (ret)
+			say(a, "%s\n", why);
+		return ret;
 	}
 	if (!strcmp(cmd, "status") && argc == 2) {
 		if (kstrtoul(argv[1], 0, &apqn) || apqn > 0xffff)
@@ -376,10 +436,8 @@ static void serve_admin(struct sim_server *s)
 		argv[argc++] = tok;
 
 	err = tok ? -E2BIG : run_command(s, argc, argv, a);
-	if (err) {
-		a->len = 0;
-		say(a, "error %d: %s\n", -err, strerror(-err));
-	}
+	if (err)
+		dprintf(fd, "error %d: %s\n", -err, strerror(-err));
 	dprintf(fd, "%s%.*s", err ? "" : "ok\n", (int)a->len, a->text);
 	close(fd);
 	free(a);

@@ -6,12 +6,17 @@
 #ifndef _VFIO_AP_SIM_ADMIN_H
 #define _VFIO_AP_SIM_ADMIN_H
 
+#include <stddef.h>
+
 struct sim_server;
 
 /* host with adapters @apm, domains @aqm, control domains @adm (lists) */
 int sim_server_start(const char *dir, const char *apm, const char *aqm,
 		     const char *adm, struct sim_server **server);
 int sim_server_create_mdev(struct sim_server *server, const char *uuid);
+/* create an mdev from mdevctl's JSON definition in @path; @err says why not */
+int sim_server_define_mdev(struct sim_server *server, const char *uuid,
+			   const char *path, char *err, size_t errlen);
 /* wait up to @timeout_ms for connections and admin commands, serve them */
 void sim_server_poll(struct sim_server *server, int timeout_ms);
 /* remove every mdev (their clients are disconnected), unload, clean up */

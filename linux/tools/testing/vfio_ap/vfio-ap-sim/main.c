@@ -35,6 +35,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vfio-ap-sim --dir DIR [--adapters LIST] [--domains LIST]\n"
 		"                   [--control-domains LIST] [--mdev UUID]...\n"
+		"                   [--define UUID=MDEVCTL-JSON-FILE]...\n"
 		"                   [--daemon --pidfile FILE]\n"
 		"       vfio-ap-sim --dir DIR --admin COMMAND [ARGS...]\n"
 		"LIST: ids such as 0-15,32; defaults: 0-15 each.\n"
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
 		{ "domains", required_argument, NULL, 'd' },
 		{ "control-domains", required_argument, NULL, 'c' },
 		{ "mdev", required_argument, NULL, 'm' },
+		{ "define", required_argument, NULL, 'f' },
 		{ "daemon", no_argument, NULL, 'b' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "admin", no_argument, NULL, 'A' },
@@ -125,8 +127,8 @@ int main(int argc, char **argv)
 		{ }
 	};
 	const char *dir = NULL, *apm = "0-15", *aqm = "0-15", *adm = "0-15";
-	const char *pidfile = NULL, *mdevs[64];
-	int nmdevs = 0, opt, i, ready_fd = -1, ret;
+	const char *pidfile = NULL, *mdevs[64], *defines[64];
+	int nmdevs = 0, ndefines = 0, opt, i, ready_fd = -1, ret;
 	bool daemon = false, admin = false;
 	struct sim_server *server;
 
@@ -142,6 +144,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			mdevs[nmdevs++] = optarg;
+			break;
+		case 'f':
+			if (ndefines == (int)ARRAY_SIZE(defines) ||
+			    !strchr(optarg, '=')) {
+				usage(stderr);
+				return 2;
+			}
+			defines[ndefines++] = optarg;
 			break;
 		case 'b': daemon = true; break;
 		case 'p': pidfile = optarg; break;
@@ -180,6 +190,20 @@ int main(int argc, char **argv)
 		if (ret) {
 			fprintf(stderr, "vfio-ap-sim: mdev %s: %s\n", mdevs[i],
 				strerror(-ret));
+			sim_server_stop(server);
+			return 1;
+		}
+	}
+	for (i = 0; i < ndefines; i++) {
+		char uuid[64], why[256];
+		const char *eq = strchr(defines[i], '=');
+
+		snprintf(uuid, sizeof(uuid), "%.*s", (int)(eq - defines[i]),
+			 defines[i]);
+		if (sim_server_define_mdev(server, uuid, eq + 1, why,
+					   sizeof(why))) {
+			fprintf(stderr, "vfio-ap-sim: --define %s: %s\n",
+				defines[i], why);
 			sim_server_stop(server);
 			return 1;
 		}
