@@ -32,7 +32,7 @@ KMAKE    = $(MAKE) $(KJOBS) -C $(KSRC) ARCH=s390 CROSS_COMPILE=s390x-linux-gnu-
 MODMAKE  = $(KMAKE) M=$(MODDIR) VFIO_AP_UAPI=$(TOP)/include/uapi
 
 .PHONY: all deps kernel-prepare module checkpatch docs harness check-harness \
-	check-tsan check-asan check bench demo clean qemu check-qtest
+	check-tsan check-asan check bench demo clean qemu check-qtest check-libvirt
 
 all: module harness
 
@@ -156,6 +156,12 @@ check-asan: deps
 	$(MAKE) -C $(HARNESS) check-asan
 bench: deps
 	$(MAKE) -C bench
+# Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
+# must take it (with the simulator as the backend)
+check-libvirt: qemu
+	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
+	tests/libvirt/check.sh $(QEMU_BIN) $(VFIO_AP_SIM)
+
 # the driver in its harness, then QEMU's vfio-ap on the simulated backend
 demo: deps qemu
 	$(MAKE) -C $(HARNESS) demo $(VFIO_AP_SIM)
@@ -239,7 +245,8 @@ check-qtest: qemu
 # --- everything, with a summary ------------------------------------------------
 # Each step is a sub-make; a failing step does not stop the later ones, so one
 # run shows every problem.  The exit status is non-zero if any step failed.
-CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan check-qtest
+CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan check-qtest \
+	       check-libvirt
 
 check: deps
 	@sum="  PASS  deps"; failed=; \
