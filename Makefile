@@ -154,8 +154,11 @@ check-tsan: deps
 	$(MAKE) -C $(HARNESS) check-tsan
 check-asan: deps
 	$(MAKE) -C $(HARNESS) check-asan
-bench: deps
+bench: deps qemu
 	$(MAKE) -C bench
+	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
+	/usr/bin/python3 bench/bench_qemu.py $(QEMU_BIN) $(VFIO_AP_SIM) \
+		docs/benchmarks-qemu.rst
 # Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
 # must take it (with the simulator as the backend)
 check-libvirt: qemu

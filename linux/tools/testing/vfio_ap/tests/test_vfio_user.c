@@ -115,10 +115,15 @@ static int version(int sock, uint16_t major, char *caps, size_t capslen)
 	int ret;
 
 	send_msg(sock, VFIO_USER_VERSION, 0, &in, sizeof(in), NULL, 0);
-	ret = recv_reply(sock, out, sizeof(out), &got);
-	if (!ret && caps)
+	ret = recv_reply(sock, out, sizeof(out) - 1, &got);
+	if (ret)
+		return ret;
+	/* the capabilities and their NUL end the reply: QEMU checks it so */
+	CHECK_EQ_INT(got, sizeof(struct vfio_user_version) +
+		     strlen(out + sizeof(struct vfio_user_version)) + 1);
+	if (caps)
 		snprintf(caps, capslen, "%s", out + sizeof(struct vfio_user_version));
-	return ret;
+	return 0;
 }
 
 static int set_irq(int sock, unsigned int index, int fd)

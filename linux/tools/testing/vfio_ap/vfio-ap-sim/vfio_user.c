@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -21,6 +22,10 @@
 #define CAPABILITIES \
 	"{\"capabilities\":{\"max_msg_fds\":8,\"max_data_xfer_size\":65536," \
 	"\"pgsizes\":4096,\"max_dma_maps\":64}}"
+
+/* a busy device is retried this often, this far apart: 0.5 s in all */
+#define VERSION_BUSY_TRIES	100
+#define VERSION_BUSY_WAIT_US	5000
 
 /* guest memory of the simulated guest behind one connection */
 #define CONN_GUEST_MEM	(1 << 20)
@@ -127,6 +132,9 @@ static int reply(struct conn *c, int err, const void *data, size_t len)
 				c->hdr.command, strerror(err));
 		return 0;
 	}
+	if (err && getenv("VFIO_AP_SIM_VERBOSE"))
+		fprintf(stderr, "vfio-user: command %u: error %s\n",
+			c->hdr.command, strerror(err));
 	if (err)
 		len = 0;
 	hdr.flags = VFIO_USER_F_REPLY | (err ? VFIO_USER_F_ERROR : 0);
@@ -145,7 +153,7 @@ static int do_version(struct conn *c)
 		char caps[sizeof(CAPABILITIES)];
 	} out = { { 0, 0 }, CAPABILITIES };
 	const struct vfio_user_version *in = (const void *)c->payload;
-	int ret;
+	int ret, tries;
 
 	if (c->opened || c->nfds || c->len < sizeof(*in))
 		return reply(c, EINVAL, NULL, 0);
@@ -158,14 +166,25 @@ static int do_version(struct conn *c)
 	c->kvm = sim_kvm_create(CONN_GUEST_MEM, 0);
 	if (!c->kvm)
 		return reply(c, ENOMEM, NULL, 0);
-	ret = sim_vfio_open(c->vdev, c->kvm);
+	/*
+	 * The previous client may have hung up and not been served its end
+	 * yet (the VMM closes a kernel device at once, here the close is
+	 * seen a little later): give it a moment before calling it busy.
+	 */
+	for (tries = 0; tries < VERSION_BUSY_TRIES; tries++) {
+		ret = sim_vfio_open(c->vdev, c->kvm);
+		if (ret != -EBUSY)
+			break;
+		usleep(VERSION_BUSY_WAIT_US);
+	}
 	if (ret) {
 		sim_kvm_put(c->kvm);
 		c->kvm = NULL;
 		return reply(c, -ret, NULL, 0);
 	}
 	c->opened = true;
-	return reply(c, 0, &out, sizeof(out));
+	/* exactly the string and its NUL: no padding the client could read */
+	return reply(c, 0, &out, sizeof(out.v) + sizeof(CAPABILITIES));
 }
 
 static bool maps_overlap(const struct conn_map *m, uint64_t iova,
