@@ -5,14 +5,15 @@ variant=$1
 shift
 passed=0 failed=0 crashed=0
 for t in "$@"; do
-	echo "# ---- $variant: $(basename "$t")"
-	out=$("$t" 2>&1)
+	echo "# ---- $variant: $(basename "${t%% *}")"
+	# an entry may carry arguments: "program arg..."
+	out=$($t 2>&1)
 	rc=$?
 	echo "$out"
 	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	# no summary (it died first), or a bad exit with nothing failed
 	if [ -z "$line" ] || { [ $rc -ne 0 ] && [ "${line#* passed, }" = "0 failed" ]; }; then
-		echo "# $(basename "$t") exited $rc without a failing test: counted as a failure"
+		echo "# $(basename "${t%% *}") exited $rc without a failing test: counted as a failure"
 		crashed=$((crashed + 1))
 	fi
 	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')

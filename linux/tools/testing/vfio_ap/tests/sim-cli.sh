@@ -1,0 +1,41 @@
+#!/bin/bash
+# vfio-ap-sim as a program: bad options refused, --daemon with a pid file,
+# the admin client, mdevctl's --define, and SIGTERM stopping it cleanly.
+# Usage: sim-cli.sh VFIO-AP-SIM
+sim=$1
+dir=$(mktemp -d /tmp/vfio-ap-sim-cli-XXXXXX)
+uuid=aaaabbbb-0000-0000-0000-000000000001
+passed=0 failed=0
+check() {		# $1: what, then the command that must succeed
+	local what=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		passed=$((passed + 1)); echo "ok - $what"
+	else
+		failed=$((failed + 1)); echo "not ok - $what"
+	fi
+}
+refused() { ! "$@"; }
+
+check "no --dir refused" refused "$sim"
+check "an unknown option refused" refused "$sim" --dir "$dir" --bogus
+check "--daemon without --pidfile refused" refused "$sim" --dir "$dir" --daemon
+check "a bad host list refused" refused "$sim" --dir "$dir" --adapters 0-300
+printf '{"mdev_type":"vfio_ap-passthrough","attrs":[{"assign_adapter":"0x02"},{"assign_domain":"0x0003"}]}' \
+	> "$dir/def.json"
+check "--daemon returns once it serves" \
+	"$sim" --dir "$dir/run" --daemon --pidfile "$dir/pid" --define "$uuid=$dir/def.json"
+pid=$(cat "$dir/pid" 2>/dev/null)
+check "the pid file names a live process" kill -0 "${pid:-0}"
+check "the mdevctl definition was applied" \
+	bash -c "'$sim' --dir '$dir/run' --admin read $uuid matrix | grep -qx 02.0003"
+check "an admin error exits 1" refused "$sim" --dir "$dir/run" --admin read nosuch matrix
+check "the mdev's socket is served" test -S "$dir/run/$uuid.sock"
+kill -TERM "${pid:-0}" 2>/dev/null
+for _ in $(seq 200); do kill -0 "${pid:-0}" 2>/dev/null || break; sleep 0.02; done
+check "SIGTERM stops it" refused kill -0 "${pid:-0}"
+check "and it takes its pid file and sockets away" \
+	bash -c "! test -e '$dir/pid' && ! test -e '$dir/run/$uuid.sock' && ! test -e '$dir/run/admin.sock'"
+rm -rf "$dir"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
