@@ -110,13 +110,21 @@ static const char *sim_binary(void)
     return g_getenv("VFIO_AP_SIM");
 }
 
-/* start vfio-ap-sim with mdevs A and B; returns once it serves */
-static void sim_start(Sim *sim)
+static bool have_sim(void);
+
+/*
+ * Start vfio-ap-sim with mdevs A and B; returns once it serves, or false
+ * (the test failed) without the simulator.
+ */
+static bool sim_start(Sim *sim)
 {
     GError *err = NULL;
     char *admin;
     int i;
 
+    if (!have_sim()) {
+        return false;
+    }
     sim->dir = g_dir_make_tmp("vfio-ap-test-XXXXXX", &err);
     g_assert(!err);
     {
@@ -135,6 +143,7 @@ static void sim_start(Sim *sim)
     }
     g_assert(g_file_test(admin, G_FILE_TEST_EXISTS));
     g_free(admin);
+    return true;
 }
 
 /* one admin command; returns its exit status */
@@ -172,6 +181,16 @@ static char *sim_socket(Sim *sim, const char *uuid)
     return g_strdup_printf("%s/%s.sock", sim->dir, uuid);
 }
 
+/* a QEMU with the simulator's device @uuid plugged as "ap0" */
+static QTestState *qemu_with_device(Sim *sim, const char *uuid)
+{
+    g_autofree char *sock = sim_socket(sim, uuid);
+    QTestState *qts = qtest_init(MACHINE "-cpu max");
+
+    qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s}", sock);
+    return qts;
+}
+
 static uint32_t pending_events(QTestState *qts, const char *id)
 {
     g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
@@ -200,17 +219,13 @@ static bool have_sim(void)
 /* device_add and device_del over QMP */
 static void test_hotplug(void)
 {
-    g_autofree char *sock = NULL;
     QTestState *qts;
     Sim sim;
 
-    if (!have_sim()) {
+    if (!sim_start(&sim)) {
         return;
     }
-    sim_start(&sim);
-    sock = sim_socket(&sim, UUID_A);
-    qts = qtest_init(MACHINE "-cpu max");
-    qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s}", sock);
+    qts = qemu_with_device(&sim, UUID_A);
     g_assert(pending_events(qts, "ap0") == 0);
     /* the ap-bus holds one device */
     assert_device_add_fails(qts, "{'driver': 'vfio-ap', 'id': 'ap1', "
@@ -227,10 +242,9 @@ static void test_libvirt_json(void)
     QTestState *qts;
     Sim sim;
 
-    if (!have_sim()) {
+    if (!sim_start(&sim)) {
         return;
     }
-    sim_start(&sim);
     sock = sim_socket(&sim, UUID_A);
     args = g_strdup_printf(MACHINE "-cpu max -device '{\"driver\":\"vfio-ap\","
                            "\"id\":\"hostdev0\",\"socket\":\"%s\"}'", sock);
@@ -243,17 +257,14 @@ static void test_libvirt_json(void)
 /* the backend asks for the device back: the guest loses it */
 static void test_request(void)
 {
-    g_autofree char *sock = NULL, *cmd = NULL;
+    g_autofree char *cmd = NULL;
     QTestState *qts;
     Sim sim;
 
-    if (!have_sim()) {
+    if (!sim_start(&sim)) {
         return;
     }
-    sim_start(&sim);
-    sock = sim_socket(&sim, UUID_A);
-    qts = qtest_init(MACHINE "-cpu max");
-    qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s}", sock);
+    qts = qemu_with_device(&sim, UUID_A);
     cmd = g_strdup_printf("request %s", UUID_A);
     g_assert(sim_admin(&sim, cmd) == 0);
     qtest_qmp_eventwait(qts, "DEVICE_DELETED");
@@ -275,17 +286,13 @@ static void wait_pending(QTestState *qts, const char *id, uint32_t want)
 /* assign and unassign in the simulator: events pending in QEMU */
 static void test_config_change(void)
 {
-    g_autofree char *sock = NULL;
     QTestState *qts;
     Sim sim;
 
-    if (!have_sim()) {
+    if (!sim_start(&sim)) {
         return;
     }
-    sim_start(&sim);
-    sock = sim_socket(&sim, UUID_A);
-    qts = qtest_init(MACHINE "-cpu max");
-    qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s}", sock);
+    qts = qemu_with_device(&sim, UUID_A);
     g_assert(sim_admin(&sim, "write " UUID_A " assign_adapter 1") == 0);
     wait_pending(qts, "ap0", 1);
     g_assert(sim_admin(&sim, "write " UUID_A " assign_domain 2") == 0);
@@ -302,24 +309,18 @@ static void test_config_change(void)
 /* a host change gives events to the guests it affects, and to no other */
 static void test_host_change(void)
 {
-    g_autofree char *sock_a = NULL, *sock_b = NULL;
     QTestState *qa, *qb;
     Sim sim;
 
-    if (!have_sim()) {
+    if (!sim_start(&sim)) {
         return;
     }
-    sim_start(&sim);
     g_assert(sim_admin(&sim, "write " UUID_A " assign_adapter 1") == 0);
     g_assert(sim_admin(&sim, "write " UUID_A " assign_domain 1") == 0);
     g_assert(sim_admin(&sim, "write " UUID_B " assign_adapter 2") == 0);
     g_assert(sim_admin(&sim, "write " UUID_B " assign_domain 1") == 0);
-    sock_a = sim_socket(&sim, UUID_A);
-    sock_b = sim_socket(&sim, UUID_B);
-    qa = qtest_init(MACHINE "-cpu max");
-    qb = qtest_init(MACHINE "-cpu max");
-    qtest_qmp_device_add(qa, "vfio-ap", "ap0", "{'socket': %s}", sock_a);
-    qtest_qmp_device_add(qb, "vfio-ap", "ap0", "{'socket': %s}", sock_b);
+    qa = qemu_with_device(&sim, UUID_A);
+    qb = qemu_with_device(&sim, UUID_B);
 
     /* the host loses adapter 1: only A's guest had it */
     g_assert(sim_admin(&sim, "host adapters 0,2-15") == 0);
@@ -338,18 +339,14 @@ static void test_host_change(void)
 /* the simulator dies under QEMU: QEMU says so and keeps running */
 static void test_backend_killed(void)
 {
-    g_autofree char *sock = NULL;
     QTestState *qts;
     QDict *resp;
     Sim sim;
 
-    if (!have_sim()) {
+    if (!sim_start(&sim)) {
         return;
     }
-    sim_start(&sim);
-    sock = sim_socket(&sim, UUID_A);
-    qts = qtest_init(MACHINE "-cpu max");
-    qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s}", sock);
+    qts = qemu_with_device(&sim, UUID_A);
     sim_stop(&sim, SIGKILL);
     resp = qtest_qmp(qts, "{'execute': 'query-status'}");
     g_assert(qdict_haskey(resp, "return"));
