@@ -113,10 +113,11 @@ static const char *sim_binary(void)
 static bool have_sim(void);
 
 /*
- * Start vfio-ap-sim with mdevs A and B; returns once it serves, or false
- * (the test failed) without the simulator.
+ * Start vfio-ap-sim with mdevs A and B, offering @irqs interrupt indexes;
+ * returns once it serves, or false (the test failed) without the
+ * simulator.
  */
-static bool sim_start(Sim *sim)
+static bool sim_start_irqs(Sim *sim, const char *irqs)
 {
     GError *err = NULL;
     char *admin;
@@ -130,7 +131,8 @@ static bool sim_start(Sim *sim)
     {
         char *argv[] = { (char *)sim_binary(), (char *)"--dir", sim->dir,
                          (char *)"--mdev", (char *)UUID_A, (char *)"--mdev",
-                         (char *)UUID_B, NULL };
+                         (char *)UUID_B, (char *)"--irqs", (char *)irqs,
+                         NULL };
 
         g_assert(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
                                G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
@@ -144,6 +146,11 @@ static bool sim_start(Sim *sim)
     g_assert(g_file_test(admin, G_FILE_TEST_EXISTS));
     g_free(admin);
     return true;
+}
+
+static bool sim_start(Sim *sim)
+{
+    return sim_start_irqs(sim, "2");
 }
 
 /* one admin command; returns its exit status */
@@ -336,6 +343,25 @@ static void test_host_change(void)
     sim_stop(&sim, SIGTERM);
 }
 
+/* a backend without the config-change irq (an older kernel) still works */
+static void test_old_kernel(void)
+{
+    QTestState *qts;
+    Sim sim;
+
+    if (!sim_start_irqs(&sim, "1")) {
+        return;
+    }
+    qts = qemu_with_device(&sim, UUID_A);
+    g_assert(sim_admin(&sim, "write " UUID_A " assign_adapter 1") == 0);
+    g_usleep(100 * 1000);
+    g_assert(pending_events(qts, "ap0") == 0);
+    g_assert(sim_admin(&sim, "request " UUID_A) == 0);
+    qtest_qmp_eventwait(qts, "DEVICE_DELETED");
+    qtest_quit(qts);
+    sim_stop(&sim, SIGTERM);
+}
+
 /* the simulator dies under QEMU: QEMU says so and keeps running */
 static void test_backend_killed(void)
 {
@@ -369,6 +395,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/sim/config-change", test_config_change);
     qtest_add_func("/vfio-ap/sim/host-change", test_host_change);
     qtest_add_func("/vfio-ap/sim/backend-killed", test_backend_killed);
+    qtest_add_func("/vfio-ap/sim/old-kernel", test_old_kernel);
 
     return g_test_run();
 }

@@ -21,6 +21,7 @@ check "no --dir refused" refused "$sim"
 check "an unknown option refused" refused "$sim" --dir "$dir" --bogus
 check "--daemon without --pidfile refused" refused "$sim" --dir "$dir" --daemon
 check "a bad host list refused" refused "$sim" --dir "$dir" --adapters 0-300
+check "--irqs other than 1 or 2 refused" refused "$sim" --dir "$dir" --irqs 3
 printf '{"mdev_type":"vfio_ap-passthrough","attrs":[{"assign_adapter":"0x02"},{"assign_domain":"0x0003"}]}' \
 	> "$dir/def.json"
 check "--daemon returns once it serves" \

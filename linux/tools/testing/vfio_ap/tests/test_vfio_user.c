@@ -184,6 +184,19 @@ static void test_conformance(void)
 	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_RESET, NULL, 0, NULL, 0, NULL,
 			  0), 0);
 
+	/* playing an older kernel: the config-change irq is not offered */
+	vfio_user_irqs = 1;
+	info.argsz = 16;
+	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_INFO, &info, 16, NULL, 0,
+			  &info, sizeof(info)), 0);
+	CHECK_EQ_INT(info.num_irqs, 1);
+	irq.index = VFIO_AP_IRQ_CFG_CHANGE;
+	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_IRQ_INFO, &irq, sizeof(irq),
+			  NULL, 0, &irq, sizeof(irq)), EINVAL);
+	CHECK_EQ_INT(set_irq(sock, VFIO_AP_IRQ_CFG_CHANGE, cfg), EINVAL);
+	CHECK_EQ_INT(sim_eventfd_ctx_live(), 0);
+	vfio_user_irqs = VFIO_AP_IRQ_COUNT;
+
 	/* a second client of the same device: the device is busy */
 	{
 		struct server s2;

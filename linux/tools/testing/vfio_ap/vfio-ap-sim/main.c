@@ -22,6 +22,7 @@
 
 #include "admin.h"
 #include "sim.h"
+#include "vfio_user.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -36,6 +37,7 @@ static void usage(FILE *f)
 		"usage: vfio-ap-sim --dir DIR [--adapters LIST] [--domains LIST]\n"
 		"                   [--control-domains LIST] [--mdev UUID]...\n"
 		"                   [--define UUID=MDEVCTL-JSON-FILE]...\n"
+		"                   [--irqs 1|2]  (1: no config-change irq)\n"
 		"                   [--daemon --pidfile FILE]\n"
 		"       vfio-ap-sim --dir DIR --admin COMMAND [ARGS...]\n"
 		"LIST: ids such as 0-15,32; defaults: 0-15 each.\n"
@@ -120,6 +122,7 @@ int main(int argc, char **argv)
 		{ "control-domains", required_argument, NULL, 'c' },
 		{ "mdev", required_argument, NULL, 'm' },
 		{ "define", required_argument, NULL, 'f' },
+		{ "irqs", required_argument, NULL, 'i' },
 		{ "daemon", no_argument, NULL, 'b' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "admin", no_argument, NULL, 'A' },
@@ -152,6 +155,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			defines[ndefines++] = optarg;
+			break;
+		case 'i':
+			/* 1: play a kernel without the config-change irq */
+			if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
+				usage(stderr);
+				return 2;
+			}
+			vfio_user_irqs = atoi(optarg);
 			break;
 		case 'b': daemon = true; break;
 		case 'p': pidfile = optarg; break;

@@ -30,6 +30,8 @@
 /* guest memory of the simulated guest behind one connection */
 #define CONN_GUEST_MEM	(1 << 20)
 
+unsigned int vfio_user_irqs = VFIO_AP_IRQ_COUNT;
+
 struct conn_map {
 	uint64_t iova, size;
 	void *mapping;		/* what mmap returned, or NULL without an fd */
@@ -284,6 +286,9 @@ static int do_info_ioctl(struct conn *c, unsigned int cmd, size_t argsz)
 	ret = sim_vfio_ioctl(c->vdev, cmd, arg);
 	if (ret)
 		return reply(c, (int)-ret, NULL, 0);
+	if (cmd == VFIO_DEVICE_GET_INFO &&
+	    ((struct vfio_device_info *)arg)->num_irqs > vfio_user_irqs)
+		((struct vfio_device_info *)arg)->num_irqs = vfio_user_irqs;
 	return reply(c, 0, arg, argsz);
 }
 
@@ -309,6 +314,18 @@ static int do_set_irqs(struct conn *c)
 	return reply(c, ret ? (int)-ret : 0, NULL, 0);
 }
 
+/* an interrupt index beyond what the server plays at offering */
+static bool irq_hidden(struct conn *c)
+{
+	/* index is the third word of vfio_irq_info and vfio_irq_set alike */
+	uint32_t index;
+
+	if (c->len < 3 * sizeof(uint32_t))
+		return false;	/* the driver refuses it as too short */
+	memcpy(&index, c->payload + 2 * sizeof(uint32_t), sizeof(index));
+	return index >= vfio_user_irqs;
+}
+
 static int dispatch(struct conn *c)
 {
 	if ((c->hdr.flags & VFIO_USER_F_TYPE_MASK) != VFIO_USER_F_REQUEST)
@@ -327,9 +344,13 @@ static int dispatch(struct conn *c)
 		return do_info_ioctl(c, VFIO_DEVICE_GET_INFO,
 				     offsetofend(struct vfio_device_info, num_irqs));
 	case VFIO_USER_DEVICE_GET_IRQ_INFO:
+		if (irq_hidden(c))
+			return reply(c, EINVAL, NULL, 0);
 		return do_info_ioctl(c, VFIO_DEVICE_GET_IRQ_INFO,
 				     sizeof(struct vfio_irq_info));
 	case VFIO_USER_DEVICE_SET_IRQS:
+		if (irq_hidden(c))
+			return reply(c, EINVAL, NULL, 0);
 		return do_set_irqs(c);
 	case VFIO_USER_DEVICE_RESET:
 		if (c->nfds)

@@ -73,6 +73,12 @@ struct vfio_user_dma_unmap {
 #define VFIO_USER_MAX_MAPS	64
 
 /*
+ * How many interrupt indexes the server offers: 2 (request and config
+ * change), or 1 to play a kernel older than the config-change interrupt.
+ */
+extern unsigned int vfio_user_irqs;
+
+/*
  * Serve one client connected on @sock for @vdev until it disconnects or
  * breaks the protocol beyond repair.  The device is opened (with a
  * simulated guest of its own) once the client has negotiated the version,
