@@ -304,6 +304,30 @@ static void test_bounded_reset(void)
 	t_machine_down();
 }
 
+/* a queue whose reset fails at detach is kept from the next guest */
+static void test_failed_reset_at_detach(void)
+{
+	struct mdev_device *m;
+	struct kvm *kvm;
+
+	t_machine_up("0-3", "0-3", "0");
+	m = t_mdev_with(UUID1, "1-2", "1");
+	kvm = t_attach(m, 0);
+	CHECK_EQ_STR(t_guest(kvm), "1-2 1 -");
+	sim_ap_hw(AP_MKQID(2, 1))->reset_polls = -1;
+	t_detach(m, kvm);
+	CHECK_EQ_STR(t_shadow(m), "1 1 -");
+	kvm = t_attach(m, 0);
+	CHECK_EQ_STR(t_guest(kvm), "1 1 -");
+	/* once it resets cleanly, it is given again */
+	sim_ap_hw(AP_MKQID(2, 1))->reset_polls = 0;
+	CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_RESET, NULL), 0);
+	CHECK_EQ_STR(t_guest(kvm), "1-2 1 -");
+	t_detach(m, kvm);
+	sim_mdev_remove(m);
+	t_machine_down();
+}
+
 int main(void)
 {
 	setenv("SIM_QUIET", "1", 1);
@@ -317,5 +341,7 @@ int main(void)
 	t_run("10: reset what a guest had, and what leaves vfio_ap", test_unassign_resets_guest_queues);
 	t_run("11: eventfd lifetime", test_eventfd_lifetime);
 	t_run("reset: bounded wait, failed queue kept out", test_bounded_reset);
+	t_run("reset failing at detach keeps the queue from the next guest",
+	      test_failed_reset_at_detach);
 	return t_done();
 }
