@@ -239,11 +239,19 @@ qemu: deps $(STAMP)/qemu-configured
 	mkdir -p $(dir $(QEMU_FW))
 	ln -sf $(QBUILD)/pc-bios/s390-ccw/s390-ccw.img $(QEMU_FW)
 
-# our qtests drive QEMU against the simulator, which the harness builds
+# our qtests drive QEMU against the simulator, which the harness builds,
+# and run a bare s390x guest of ours (built with the cross compiler)
 VFIO_AP_SIM := $(BUILD)/harness/plain/vfio-ap-sim
-check-qtest: qemu
+GUEST_CHSC  := $(BUILD)/guest/chsc-sei.elf
+$(GUEST_CHSC): tests/guest/chsc-sei.S | deps
+	@mkdir -p $(@D)
+	s390x-linux-gnu-gcc -nostdlib -static -Wl,-Ttext=0x20000 \
+		-Wl,-Tdata=0x30000 -Wl,--build-id=none -o $@ $<
+
+check-qtest: qemu $(GUEST_CHSC)
 	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
-	+VFIO_AP_SIM=$(VFIO_AP_SIM) $(MAKE) -C $(QBUILD) check-qtest-s390x
+	+VFIO_AP_SIM=$(VFIO_AP_SIM) VFIO_AP_GUEST_CHSC=$(GUEST_CHSC) \
+		$(MAKE) -C $(QBUILD) check-qtest-s390x
 
 # --- everything, with a summary ------------------------------------------------
 # Each step is a sub-make; a failing step does not stop the later ones, so one

@@ -362,6 +362,67 @@ static void test_old_kernel(void)
     sim_stop(&sim, SIGTERM);
 }
 
+/*
+ * What the guest sees: a tiny guest (tests/guest/chsc-sei.S, its ELF in
+ * VFIO_AP_GUEST_CHSC) asks CHSC store-event-information three times after
+ * two config changes: one event each, "more" only on the first, then none.
+ */
+#define GUEST_REQ(n)    (0x30000 + (n) * 0x1000)
+#define GUEST_RESP(n)   (GUEST_REQ(n) + 16)
+#define GUEST_CC(n)     (0x33000 + (n) * 4)
+#define GUEST_DONE      0x33010
+
+static uint16_t guest_be16(QTestState *qts, uint64_t addr)
+{
+    return qtest_readb(qts, addr) << 8 | qtest_readb(qts, addr + 1);
+}
+
+static void test_guest_chsc_sei(void)
+{
+    const char *guest = g_getenv("VFIO_AP_GUEST_CHSC");
+    g_autofree char *sock = NULL, *args = NULL;
+    QTestState *qts;
+    Sim sim;
+    int i, n;
+
+    if (!guest || !g_file_test(guest, G_FILE_TEST_EXISTS)) {
+        g_test_message("VFIO_AP_GUEST_CHSC must name the test guest");
+        g_test_fail();
+        return;
+    }
+    if (!sim_start(&sim)) {
+        return;
+    }
+    sock = sim_socket(&sim, UUID_A);
+    args = g_strdup_printf(MACHINE "-S -accel tcg -cpu max -kernel %s "
+                           "-device vfio-ap,id=ap0,socket=%s", guest, sock);
+    qts = qtest_init(args);
+    g_assert(sim_admin(&sim, "write " UUID_A " assign_adapter 1") == 0);
+    g_assert(sim_admin(&sim, "write " UUID_A " assign_domain 1") == 0);
+    wait_pending(qts, "ap0", 2);
+
+    qtest_qmp_assert_success(qts, "{'execute': 'cont'}");
+    for (i = 0; i < 1000 && !qtest_readb(qts, GUEST_DONE); i++) {
+        g_usleep(10 * 1000);
+    }
+    g_assert(qtest_readb(qts, GUEST_DONE) == 1);
+
+    for (n = 0; n < 2; n++) {
+        g_assert(qtest_readl(qts, GUEST_CC(n)) == 0);
+        g_assert(guest_be16(qts, GUEST_RESP(n)) == 12);      /* length */
+        g_assert(guest_be16(qts, GUEST_RESP(n) + 2) == 1);   /* stored */
+        g_assert(qtest_readb(qts, GUEST_RESP(n) + 7) == 0);  /* nt 0 */
+        g_assert(qtest_readb(qts, GUEST_RESP(n) + 8) == (n ? 0 : 0x80));
+        g_assert(qtest_readb(qts, GUEST_RESP(n) + 10) == 5); /* AP */
+        g_assert(qtest_readb(qts, GUEST_RESP(n) + 11) == 3); /* content */
+    }
+    g_assert(qtest_readl(qts, GUEST_CC(2)) == 0);
+    g_assert(guest_be16(qts, GUEST_RESP(2) + 2) == 5);       /* none */
+    g_assert(pending_events(qts, "ap0") == 0);
+    qtest_quit(qts);
+    sim_stop(&sim, SIGTERM);
+}
+
 /* the simulator dies under QEMU: QEMU says so and keeps running */
 static void test_backend_killed(void)
 {
@@ -396,6 +457,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/sim/host-change", test_host_change);
     qtest_add_func("/vfio-ap/sim/backend-killed", test_backend_killed);
     qtest_add_func("/vfio-ap/sim/old-kernel", test_old_kernel);
+    qtest_add_func("/vfio-ap/sim/guest-chsc-sei", test_guest_chsc_sei);
 
     return g_test_run();
 }
