@@ -174,7 +174,6 @@ void vfio_ap_mdev_commit_apcb(struct ap_matrix_mdev *matrix_mdev,
 /* vfio_ap_queue.c: queue devices and their reset */
 int vfio_ap_queue_reset(struct vfio_ap_queue *q);
 bool vfio_ap_queue_usable(const struct vfio_ap_queue *q);
-bool vfio_ap_apqn_in_host(int apqn);
 int vfio_ap_mdev_probe_queue(struct ap_device *apdev);
 void vfio_ap_mdev_remove_queue(struct ap_device *apdev);
 int vfio_ap_mdev_resource_in_use(unsigned long *apm, unsigned long *aqm);

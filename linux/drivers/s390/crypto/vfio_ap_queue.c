@@ -38,7 +38,7 @@ bool vfio_ap_queue_usable(const struct vfio_ap_queue *q)
 }
 
 /* whether the host configuration (as guests may be given it) has @apqn */
-bool vfio_ap_apqn_in_host(int apqn)
+static bool apqn_in_host(int apqn)
 {
 	return test_bit_inv(AP_QID_CARD(apqn),
 			    (unsigned long *)matrix_dev->info.apm) &&
@@ -89,7 +89,7 @@ int vfio_ap_queue_reset(struct vfio_ap_queue *q)
 	bool done;
 
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
-	if (!vfio_ap_apqn_in_host(q->apqn)) {
+	if (!apqn_in_host(q->apqn)) {
 		vfio_ap_irq_release(q);
 		return 0;
 	}

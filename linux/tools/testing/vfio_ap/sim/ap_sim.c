@@ -99,6 +99,10 @@ static void add_queue(int apqn)
 {
 	struct sim_queue *sq = calloc(1, sizeof(*sq));
 
+	if (!sq) {
+		fprintf(stderr, "ap sim: no memory for queue %04x\n", apqn);
+		abort();
+	}
 	sq->aq.qid = apqn;
 	sq->aq.ap_dev.device_type = AP_DEVICE_TYPE_CEX8;
 	dev_set_name(&sq->aq.ap_dev.device, "%02x.%04x", AP_QID_CARD(apqn),

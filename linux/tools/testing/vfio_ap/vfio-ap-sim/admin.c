@@ -415,6 +415,7 @@ static void serve_admin(struct sim_server *s)
 	char line[1024], *argv[8], *save, *tok;
 	struct timeval tv = { 2, 0 };
 	int argc = 0, err;
+	bool too_long;
 	size_t got = 0;
 	ssize_t n;
 
@@ -430,12 +431,14 @@ static void serve_admin(struct sim_server *s)
 	       (n = read(fd, line + got, sizeof(line) - 1 - got)) > 0)
 		got += n;
 	line[got] = '\0';
+	/* a line cut short by the buffer is not run as a shorter command */
+	too_long = !memchr(line, '\n', got) && got == sizeof(line) - 1;
 	line[strcspn(line, "\n")] = '\0';
 	for (tok = strtok_r(line, " \t", &save); tok && argc < 8;
 	     tok = strtok_r(NULL, " \t", &save))
 		argv[argc++] = tok;
 
-	err = tok ? -E2BIG : run_command(s, argc, argv, a);
+	err = tok || too_long ? -E2BIG : run_command(s, argc, argv, a);
 	if (err)
 		dprintf(fd, "error %d: %s\n", -err, strerror(-err));
 	dprintf(fd, "%s%.*s", err ? "" : "ok\n", (int)a->len, a->text);
