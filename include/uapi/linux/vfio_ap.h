@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * vfio-ap interrupt indexes, shared by the vfio_ap driver, QEMU's vfio-ap
- * device and the vfio-user simulator.
+ * vfio-ap interfaces shared by the vfio_ap driver, QEMU's vfio-ap device
+ * and the vfio-user simulator: the interrupt indexes, and the instruction
+ * region through which a backend that plays the firmware executes the
+ * guest's AP instructions (PQAP, NQAP, DQAP) when no SIE does.
  *
  * Linux 6.12's <linux/vfio.h> knows only the device-request index; the
  * config-change index came later (as VFIO_AP_CFG_CHG_IRQ_INDEX).  These
@@ -10,6 +12,7 @@
 #ifndef _UAPI_LINUX_VFIO_AP_H
 #define _UAPI_LINUX_VFIO_AP_H
 
+#include <linux/types.h>
 #include <linux/vfio.h>
 
 /* eventfd signalled when the host wants the mediated device back */
@@ -17,5 +20,66 @@
 /* eventfd signalled whenever the guest's AP configuration changes */
 #define VFIO_AP_IRQ_CFG_CHANGE		1
 #define VFIO_AP_IRQ_COUNT		2
+
+/*
+ * The instruction region.  Under KVM, SIE executes the AP instructions and
+ * a kernel backend has no such region.  A backend that offers it (region
+ * index VFIO_AP_INSN_REGION_INDEX, readable and writable, at least
+ * sizeof(struct vfio_ap_insn) bytes) executes one instruction per write:
+ *
+ *   1. the VMM writes the header and, for NQAP, data_len bytes of data at
+ *      offset 0, in one write;
+ *   2. the backend executes the instruction against the guest's AP
+ *      configuration (the masks of its CRYCB), never trusting the VMM;
+ *   3. the VMM reads the header back, and data_len bytes of data for DQAP
+ *      and PQAP(QCI), at offset 0.
+ *
+ * Numbers are in host byte order; data is the guest's bytes as they are.
+ * The backend answers every write, and sends no request to the VMM while
+ * an instruction is outstanding (the vCPU waits with the VMM's big lock).
+ * The VMM checks the operands (privilege, specification, addressing) and
+ * accesses guest memory; the backend never sees a program exception.
+ */
+#define VFIO_AP_INSN_REGION_INDEX	0
+
+/* the most data one execution moves: the VMM stops at a page boundary */
+#define VFIO_AP_INSN_DATA_MAX		4096
+
+#define VFIO_AP_OP_PQAP			0xb2af
+#define VFIO_AP_OP_NQAP			0xb2ad
+#define VFIO_AP_OP_DQAP			0xb2ae
+
+/**
+ * struct vfio_ap_insn - one AP instruction and its result
+ * @opcode:   VFIO_AP_OP_*
+ * @cc:       out: the condition code
+ * @reserved: zero
+ * @data_len: in (NQAP): bytes of the message in @data, a part of at most
+ *            VFIO_AP_INSN_DATA_MAX; out (DQAP, QCI): bytes stored in @data
+ * @gr0:      in: general register 0 (function code, flags, APQN)
+ * @gr1:      in: general register 1 (AQIC control word); out: status word
+ * @gr2:      in: general register 2 (AQIC NIB address); out: TAPQ info
+ *            word, DQAP residual reply length
+ * @psmid:    in (NQAP): the request id from R1/R1+1; out (DQAP): the id of
+ *            the reply being dequeued
+ * @length:   in: NQAP: message bytes left to send (R2+1) including this
+ *            part; DQAP: room in the guest's buffer for this execution
+ * @data:     the message part (NQAP), reply part (DQAP), QCI block (QCI)
+ */
+struct vfio_ap_insn {
+	__u16 opcode;
+	__u8 cc;
+	__u8 reserved;
+	__u32 data_len;
+	__u64 gr0;
+	__u64 gr1;
+	__u64 gr2;
+	__u64 psmid;
+	__u64 length;
+	__u8 data[VFIO_AP_INSN_DATA_MAX];
+};
+
+/* the header alone: what a write without data and every read carry */
+#define VFIO_AP_INSN_HDR_SIZE		48
 
 #endif /* _UAPI_LINUX_VFIO_AP_H */

@@ -163,6 +163,14 @@ static inline void list_add(struct list_head *n, struct list_head *head)
 	head->next = n;
 }
 
+static inline void list_add_tail(struct list_head *n, struct list_head *head)
+{
+	n->next = head;
+	n->prev = head->prev;
+	head->prev->next = n;
+	head->prev = n;
+}
+
 static inline void list_del(struct list_head *e)
 {
 	e->prev->next = e->next;
@@ -176,6 +184,7 @@ static inline bool list_empty(const struct list_head *head)
 }
 
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
+#define list_first_entry(head, type, member) list_entry((head)->next, type, member)
 #define list_for_each_entry(pos, head, member)				\
 	for (pos = list_entry((head)->next, __typeof__(*pos), member);	\
 	     &pos->member != (head);					\

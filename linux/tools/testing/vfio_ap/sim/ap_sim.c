@@ -10,7 +10,7 @@
  */
 #include <stdatomic.h>
 
-#include "sim.h"
+#include "ap_card.h"
 
 enum binding { BOUND_NONE, BOUND_DEFAULT, BOUND_VFIO };
 
@@ -104,7 +104,7 @@ static void add_queue(int apqn)
 		abort();
 	}
 	sq->aq.qid = apqn;
-	sq->aq.ap_dev.device_type = AP_DEVICE_TYPE_CEX8;
+	sq->aq.ap_dev.device_type = sim_ap_card_type(AP_QID_CARD(apqn));
 	dev_set_name(&sq->aq.ap_dev.device, "%02x.%04x", AP_QID_CARD(apqn),
 		     AP_QID_QUEUE(apqn));
 	device_register(&sq->aq.ap_dev.device);
@@ -121,6 +121,8 @@ static void del_queue(int apqn)
 	unbind_queue(sq);
 	pthread_mutex_lock(&hw_lock);
 	queues[apqn] = NULL;
+	/* the card's queue goes with the queue device */
+	sim_card_reset(apqn);
 	pthread_mutex_unlock(&hw_lock);
 	free(sq);
 }
@@ -286,6 +288,7 @@ void sim_ap_exit(void)
 		if (queues[apqn])
 			del_queue(apqn);
 	mutex_unlock(&ap_scan_bus_mutex);
+	sim_card_exit();
 }
 
 const char *sim_ap_queue_driver(int apqn)
@@ -352,17 +355,20 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 		} else if (hw->polls_left > 0) {
 			hw->polls_left--;
 			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
+		} else if (sim_card_resetting(qid & 0xffff)) {
+			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
 		} else {
 			if (hw->irq_off_left > 0 && !--hw->irq_off_left)
 				hw->irq_enabled = false;
 			st = rc_status(hw->tapq_rc);
-			st.queue_empty = 1;
+			sim_card_status(qid & 0xffff, &st);
 			st.irq_enabled = hw->irq_enabled;
 		}
 	}
 	pthread_mutex_unlock(&hw_lock);
 	if (info)
-		info->value = 0;
+		info->value = sq ? sim_card_info(AP_QID_CARD(qid)) |
+				   (u64)host.nd << 16 : 0;
 	return st;
 }
 
@@ -384,6 +390,7 @@ struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
 			hw->irq_enabled = false;
 			hw->irq_off_left = 0;
 			hw->nib = 0;
+			sim_card_reset(qid & 0xffff);
 		}
 	}
 	pthread_mutex_unlock(&hw_lock);
@@ -421,6 +428,56 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, union ap_qirq_ctrl ctrl,
 		}
 		st.irq_enabled = hw->irq_enabled;
 	}
+	pthread_mutex_unlock(&hw_lock);
+	return st;
+}
+
+/* a queue the host has, not in a reset: 0, or the response code */
+static int queue_usable(ap_qid_t qid, struct sim_queue **sqp)
+{
+	struct sim_queue *sq = hw_queue(qid);
+
+	*sqp = sq;
+	if (!sq)
+		return AP_RESPONSE_Q_NOT_AVAIL;
+	if (sq->hw.polls_left || sim_card_resetting(qid & 0xffff))
+		return AP_RESPONSE_RESET_IN_PROGRESS;
+	return AP_RESPONSE_NORMAL;
+}
+
+struct ap_queue_status sim_ap_nqap(int apqn, u64 psmid, const u8 *part,
+				   size_t len, size_t left, bool *partial)
+{
+	struct ap_queue_status st;
+	struct sim_queue *sq;
+	int rc;
+
+	*partial = false;
+	pthread_mutex_lock(&hw_lock);
+	rc = queue_usable(apqn, &sq);
+	st = rc ? rc_status(rc) :
+	     sim_card_enqueue(apqn, psmid, part, len, left, partial);
+	if (sq)
+		st.irq_enabled = sq->hw.irq_enabled;
+	pthread_mutex_unlock(&hw_lock);
+	return st;
+}
+
+struct ap_queue_status sim_ap_dqap(int apqn, u64 *psmid, u8 *buf, size_t room,
+				   size_t *stored, size_t *residual)
+{
+	struct ap_queue_status st;
+	struct sim_queue *sq;
+	int rc;
+
+	*stored = 0;
+	*residual = 0;
+	pthread_mutex_lock(&hw_lock);
+	rc = queue_usable(apqn, &sq);
+	st = rc ? rc_status(rc) :
+	     sim_card_dequeue(apqn, psmid, buf, room, stored, residual);
+	if (sq)
+		st.irq_enabled = sq->hw.irq_enabled;
 	pthread_mutex_unlock(&hw_lock);
 	return st;
 }

@@ -51,6 +51,24 @@ struct sim_ap_hw {
 struct sim_ap_hw *sim_ap_hw(int apqn);
 void sim_ap_hw_defaults(struct sim_ap_hw *hw);
 unsigned long sim_ap_total_zapqs(void);
+/* the card type (AP_DEVICE_TYPE_CEX4..8) of an adapter; CEX8 by default */
+int sim_ap_set_card_type(unsigned int apid, int type);
+int sim_ap_card_type(unsigned int apid);
+/*
+ * A guest's NQAP and DQAP on a queue of the host (see sim/ap_card.h); the
+ * firmware (vfio-ap-sim/insn.c) has checked the guest may use it.
+ */
+struct ap_queue_status sim_ap_nqap(int apqn, u64 psmid, const u8 *part,
+				   size_t len, size_t left, bool *partial);
+struct ap_queue_status sim_ap_dqap(int apqn, u64 *psmid, u8 *buf, size_t room,
+				   size_t *stored, size_t *residual);
+/* deliberately wrong answers, to show that the tests catch them */
+#define SIM_FAULT_CORRUPT_RESULT	0x1	/* last byte of a reply flipped */
+#define SIM_FAULT_REPLY_ORDER		0x2	/* newest reply first */
+#define SIM_FAULT_NO_DEPTH_LIMIT	0x4	/* a queue is never full */
+#define SIM_FAULT_TAPQ_INFO		0x8	/* no device type in TAPQ */
+void sim_ap_set_faults(unsigned int faults);
+unsigned int sim_ap_get_faults(void);
 /* called while ap_apqn_in_matrix_owned_by_def_drv() runs; for tests */
 extern void (*sim_ap_perm_check_hook)(void);
 

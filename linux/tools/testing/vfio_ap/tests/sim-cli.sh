@@ -22,6 +22,10 @@ check "an unknown option refused" refused "$sim" --dir "$dir" --bogus
 check "--daemon without --pidfile refused" refused "$sim" --dir "$dir" --daemon
 check "a bad host list refused" refused "$sim" --dir "$dir" --adapters 0-300
 check "--irqs other than 1 or 2 refused" refused "$sim" --dir "$dir" --irqs 3
+check "--regions other than 0 or 1 refused" refused "$sim" --dir "$dir" --regions 2
+check "a card type outside CEX4-CEX8 refused" refused "$sim" --dir "$dir/bad" --card 1=15
+check "a card without a type refused" refused "$sim" --dir "$dir/bad" --card 1
+check "an unknown fault refused" refused "$sim" --dir "$dir" --x-fault bogus
 printf '{"mdev_type":"vfio_ap-passthrough","attrs":[{"assign_adapter":"0x02"},{"assign_domain":"0x0003"}]}' \
 	> "$dir/def.json"
 check "--daemon returns once it serves" \
@@ -31,6 +35,9 @@ check "the pid file names a live process" kill -0 "${pid:-0}"
 check "the mdevctl definition was applied" \
 	bash -c "'$sim' --dir '$dir/run' --admin read $uuid matrix | grep -qx 02.0003"
 check "an admin error exits 1" refused "$sim" --dir "$dir/run" --admin read nosuch matrix
+check "admin sets a card type" "$sim" --dir "$dir/run" --admin card 3 12
+check "admin refuses a card type beyond CEX8" refused "$sim" --dir "$dir/run" --admin card 3 15
+check "admin refuses an adapter beyond 255" refused "$sim" --dir "$dir/run" --admin card 256 12
 check "the mdev's socket is served" test -S "$dir/run/$uuid.sock"
 kill -TERM "${pid:-0}" 2>/dev/null
 for _ in $(seq 200); do kill -0 "${pid:-0}" 2>/dev/null || break; sleep 0.02; done

@@ -346,6 +346,121 @@ static void test_bad_messages(void)
 	t_machine_down();
 }
 
+/* REGION_READ and REGION_WRITE's header */
+struct region_rw {
+	uint64_t offset;
+	uint32_t region;
+	uint32_t count;
+};
+
+/* write @count bytes of @insn to the instruction region; the errno */
+static int region_write(int sock, const struct vfio_ap_insn *insn,
+			uint32_t region, uint64_t offset, uint32_t count)
+{
+	static struct {
+		struct region_rw rw;
+		uint8_t data[sizeof(struct vfio_ap_insn)];
+	} msg;
+	struct region_rw out;
+
+	msg.rw = (struct region_rw){ offset, region, count };
+	memcpy(msg.data, insn, min(count, sizeof(*insn)));
+	return xfer(sock, VFIO_USER_REGION_WRITE, &msg,
+		    sizeof(msg.rw) + min(count, sizeof(*insn)), NULL, 0, &out,
+		    sizeof(out));
+}
+
+static int region_read(int sock, struct vfio_ap_insn *insn, uint32_t region,
+		       uint64_t offset, uint32_t count)
+{
+	static struct {
+		struct region_rw rw;
+		uint8_t data[sizeof(struct vfio_ap_insn)];
+	} out;
+	struct region_rw in = { offset, region, count };
+	int ret;
+
+	ret = xfer(sock, VFIO_USER_REGION_READ, &in, sizeof(in), NULL, 0, &out,
+		   sizeof(out));
+	if (!ret)
+		memcpy(insn, out.data, min(count, sizeof(*insn)));
+	return ret;
+}
+
+/* one instruction per write, its result read back; bad accesses refused */
+static void test_insn_region(void)
+{
+	struct vfio_region_info rinfo = { .argsz = sizeof(rinfo) };
+	struct vfio_device_info info = { .argsz = 16 };
+	struct vfio_ap_insn insn = { .opcode = VFIO_AP_OP_PQAP, .gr0 = 4UL << 24 };
+	struct mdev_device *m;
+	struct server s;
+	int sock;
+
+	t_machine_up("0-3", "0-3", "0");
+	m = t_mdev_with(UUID1, "1", "2");
+	sock = start(&s, t_vdev(m));
+	CHECK_EQ_INT(version(sock, 0, NULL, 0), 0);
+	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_INFO, &info, 16, NULL, 0,
+			  &info, sizeof(info)), 0);
+	CHECK_EQ_INT(info.num_regions, 1);
+	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_REGION_INFO, &rinfo,
+			  sizeof(rinfo), NULL, 0, &rinfo, sizeof(rinfo)), 0);
+	CHECK_EQ_INT(rinfo.size, sizeof(struct vfio_ap_insn));
+	CHECK_EQ_INT(rinfo.flags, VFIO_REGION_INFO_FLAG_READ |
+		     VFIO_REGION_INFO_FLAG_WRITE);
+
+	/* QCI: the guest's masks come back with the header and 128 bytes */
+	CHECK_EQ_INT(region_write(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), 0);
+	memset(&insn, 0xff, sizeof(insn));
+	CHECK_EQ_INT(region_read(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE + 128), 0);
+	CHECK_EQ_INT(insn.cc, 0);
+	CHECK_EQ_INT(insn.data_len, 128);
+	CHECK_EQ_INT(insn.data[16], 0x40);	/* adapter 1 */
+	CHECK_EQ_INT(insn.data[48], 0x20);	/* domain 2 */
+
+	/* bad accesses: an error, and the last result stays */
+	insn = (struct vfio_ap_insn){ .opcode = VFIO_AP_OP_PQAP };
+	CHECK_EQ_INT(region_write(sock, &insn, 1, 0, VFIO_AP_INSN_HDR_SIZE), EINVAL);
+	CHECK_EQ_INT(region_write(sock, &insn, 0, 8, VFIO_AP_INSN_HDR_SIZE), EINVAL);
+	CHECK_EQ_INT(region_write(sock, &insn, 0, 0, 8), EINVAL);
+	CHECK_EQ_INT(region_write(sock, &insn, 0, 0, sizeof(insn) + 1), EINVAL);
+	CHECK_EQ_INT(region_read(sock, &insn, 0, 8, sizeof(insn)), EINVAL);
+	CHECK_EQ_INT(region_read(sock, &insn, 1, 0, 8), EINVAL);
+	insn.opcode = 0x1234;
+	CHECK_EQ_INT(region_write(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), EINVAL);
+	CHECK_EQ_INT(region_read(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), 0);
+	CHECK_EQ_INT(insn.opcode, 0);		/* nothing executed */
+
+	/* TAPQ of the guest's queue and of one it does not have */
+	insn = (struct vfio_ap_insn){ .opcode = VFIO_AP_OP_PQAP,
+				      .gr0 = AP_MKQID(1, 2) | 0x800000 };
+	CHECK_EQ_INT(region_write(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), 0);
+	CHECK_EQ_INT(region_read(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), 0);
+	CHECK_EQ_INT(insn.cc, 0);
+	CHECK_EQ_INT((insn.gr2 >> 24) & 0xff, AP_DEVICE_TYPE_CEX8);
+	insn.gr0 = AP_MKQID(1, 1);
+	CHECK_EQ_INT(region_write(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), 0);
+	CHECK_EQ_INT(region_read(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), 0);
+	CHECK_EQ_INT(insn.cc, 3);
+	CHECK_EQ_INT((insn.gr1 >> 16) & 0xff, AP_RESPONSE_Q_NOT_AVAIL);
+
+	/* playing a kernel backend: no region */
+	vfio_user_regions = 0;
+	info.argsz = 16;
+	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_INFO, &info, 16, NULL, 0,
+			  &info, sizeof(info)), 0);
+	CHECK_EQ_INT(info.num_regions, 0);
+	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_REGION_INFO, &rinfo,
+			  sizeof(rinfo), NULL, 0, &rinfo, sizeof(rinfo)), EINVAL);
+	CHECK_EQ_INT(region_write(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), EINVAL);
+	vfio_user_regions = 1;
+
+	CHECK_EQ_INT(stop(&s, sock), 0);
+	sim_mdev_remove(m);
+	t_machine_down();
+}
+
 int main(void)
 {
 	setenv("SIM_QUIET", "1", 1);
@@ -353,5 +468,6 @@ int main(void)
 	      test_conformance);
 	t_run("vfio-user: bad messages get an error and change nothing",
 	      test_bad_messages);
+	t_run("vfio-user: the instruction region", test_insn_region);
 	return t_done();
 }

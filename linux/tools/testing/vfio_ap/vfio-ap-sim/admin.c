@@ -11,6 +11,7 @@
  *   apmask LIST | aqmask LIST                     (/sys/bus/ap/...)
  *   status APQN                                   (a queue's status)
  *   define UUID FILE                              (mdevctl JSON definition)
+ *   card APID TYPE                                (card type, 10-14)
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -331,6 +332,26 @@ static int host_change(const char *which, const char *list)
 	return 0;
 }
 
+static int set_card(const char *apid, const char *type)
+{
+	unsigned long id, t;
+
+	if (kstrtoul(apid, 0, &id) || kstrtoul(type, 0, &t) || t > 0xff)
+		return -EINVAL;
+	return sim_ap_set_card_type(id, t);
+}
+
+int sim_server_card(const char *spec)
+{
+	char apid[16];
+	const char *eq = strchr(spec, '=');
+
+	if (!eq || eq - spec >= (int)sizeof(apid))
+		return -EINVAL;
+	snprintf(apid, sizeof(apid), "%.*s", (int)(eq - spec), spec);
+	return set_card(apid, eq + 1);
+}
+
 static int run_command(struct sim_server *s, int argc, char **argv,
 		       struct answer *a)
 {
@@ -347,7 +368,7 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 		say(a, "create UUID | remove UUID | list | write UUID ATTR VALUE |"
 		    " read UUID ATTR | request UUID | host adapters|domains|"
 		    "control-domains LIST | apmask LIST | aqmask LIST | "
-		    "status APQN | define UUID FILE\n");
+		    "status APQN | define UUID FILE | card APID TYPE\n");
 		return 0;
 	}
 	if (!strcmp(cmd, "list") && argc == 1) {
@@ -394,6 +415,8 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 			say(a, "%s\n", why);
 		return ret;
 	}
+	if (!strcmp(cmd, "card") && argc == 3)
+		return set_card(argv[1], argv[2]);
 	if (!strcmp(cmd, "status") && argc == 2) {
 		if (kstrtoul(argv[1], 0, &apqn) || apqn > 0xffff)
 			return -EINVAL;

@@ -17,6 +17,8 @@ int sim_server_create_mdev(struct sim_server *server, const char *uuid);
 /* create an mdev from mdevctl's JSON definition in @path; @err says why not */
 int sim_server_define_mdev(struct sim_server *server, const char *uuid,
 			   const char *path, char *err, size_t errlen);
+/* "APID=TYPE": the card type of an adapter, 10 (CEX4) to 14 (CEX8) */
+int sim_server_card(const char *spec);
 /* wait up to @timeout_ms for connections and admin commands, serve them */
 void sim_server_poll(struct sim_server *server, int timeout_ms);
 /* remove every mdev (their clients are disconnected), unload, clean up */

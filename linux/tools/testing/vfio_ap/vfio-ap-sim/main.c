@@ -31,6 +31,26 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
+/* the deliberately wrong answers a test may ask of the cards */
+static int parse_fault(const char *name)
+{
+	static const struct { const char *name; unsigned int bit; } faults[] = {
+		{ "corrupt-result", SIM_FAULT_CORRUPT_RESULT },
+		{ "reply-order", SIM_FAULT_REPLY_ORDER },
+		{ "no-depth-limit", SIM_FAULT_NO_DEPTH_LIMIT },
+		{ "tapq-info", SIM_FAULT_TAPQ_INFO },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(faults); i++) {
+		if (!strcmp(name, faults[i].name)) {
+			sim_ap_set_faults(sim_ap_get_faults() | faults[i].bit);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -38,6 +58,10 @@ static void usage(FILE *f)
 		"                   [--control-domains LIST] [--mdev UUID]...\n"
 		"                   [--define UUID=MDEVCTL-JSON-FILE]...\n"
 		"                   [--irqs 1|2]  (1: no config-change irq)\n"
+		"                   [--regions 0|1]  (0: no instruction region)\n"
+		"                   [--card APID=TYPE]...  (TYPE 10-14, CEX4-CEX8)\n"
+		"                   [--x-fault NAME]...  (corrupt-result,\n"
+		"                    reply-order, no-depth-limit, tapq-info)\n"
 		"                   [--daemon --pidfile FILE]\n"
 		"       vfio-ap-sim --dir DIR --admin COMMAND [ARGS...]\n"
 		"LIST: ids such as 0-15,32; defaults: 0-15 each.\n"
@@ -123,6 +147,9 @@ int main(int argc, char **argv)
 		{ "mdev", required_argument, NULL, 'm' },
 		{ "define", required_argument, NULL, 'f' },
 		{ "irqs", required_argument, NULL, 'i' },
+		{ "regions", required_argument, NULL, 'r' },
+		{ "card", required_argument, NULL, 't' },
+		{ "x-fault", required_argument, NULL, 'x' },
 		{ "daemon", no_argument, NULL, 'b' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "admin", no_argument, NULL, 'A' },
@@ -130,8 +157,8 @@ int main(int argc, char **argv)
 		{ }
 	};
 	const char *dir = NULL, *apm = "0-15", *aqm = "0-15", *adm = "0-15";
-	const char *pidfile = NULL, *mdevs[64], *defines[64];
-	int nmdevs = 0, ndefines = 0, opt, i, ready_fd = -1, ret;
+	const char *pidfile = NULL, *mdevs[64], *defines[64], *cards[64];
+	int nmdevs = 0, ndefines = 0, ncards = 0, opt, i, ready_fd = -1, ret;
 	bool daemon = false, admin = false;
 	struct sim_server *server;
 
@@ -164,6 +191,28 @@ int main(int argc, char **argv)
 			}
 			vfio_user_irqs = atoi(optarg);
 			break;
+		case 'r':
+			/* 0: play a kernel, whose SIE runs the instructions */
+			if (strcmp(optarg, "0") && strcmp(optarg, "1")) {
+				usage(stderr);
+				return 2;
+			}
+			vfio_user_regions = atoi(optarg);
+			break;
+		case 't':
+			if (ncards == (int)ARRAY_SIZE(cards)) {
+				usage(stderr);
+				return 2;
+			}
+			cards[ncards++] = optarg;
+			break;
+		case 'x':
+			if (parse_fault(optarg)) {
+				fprintf(stderr, "vfio-ap-sim: unknown fault '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'b': daemon = true; break;
 		case 'p': pidfile = optarg; break;
 		case 'A': admin = true; break;
@@ -195,6 +244,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vfio-ap-sim: cannot start in %s: %s\n", dir,
 			strerror(-ret));
 		return 1;
+	}
+	for (i = 0; i < ncards; i++) {
+		if (sim_server_card(cards[i])) {
+			fprintf(stderr, "vfio-ap-sim: --card %s: want APID=TYPE, "
+				"TYPE 10-14\n", cards[i]);
+			sim_server_stop(server);
+			return 2;
+		}
 	}
 	for (i = 0; i < nmdevs; i++) {
 		ret = sim_server_create_mdev(server, mdevs[i]);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <linux/vfio_ap.h>
 
+#include "insn.h"
 #include "vfio_user.h"
 
 /* what the server tells the client it can take */
@@ -31,6 +32,14 @@
 #define CONN_GUEST_MEM	(1 << 20)
 
 unsigned int vfio_user_irqs = VFIO_AP_IRQ_COUNT;
+unsigned int vfio_user_regions = 1;
+
+/* REGION_READ and REGION_WRITE: where, and how much */
+struct region_access {
+	uint64_t offset;
+	uint32_t region;
+	uint32_t count;
+};
 
 struct conn_map {
 	uint64_t iova, size;
@@ -51,6 +60,12 @@ struct conn {
 	size_t len;
 	int fds[VFIO_USER_MAX_FDS];
 	int nfds;
+	/* the instruction region: the last instruction and its result */
+	struct vfio_ap_insn insn;
+	struct {
+		struct region_access access;
+		uint8_t data[sizeof(struct vfio_ap_insn)];
+	} out;
 };
 
 static void close_fds(struct conn *c)
@@ -286,10 +301,70 @@ static int do_info_ioctl(struct conn *c, unsigned int cmd, size_t argsz)
 	ret = sim_vfio_ioctl(c->vdev, cmd, arg);
 	if (ret)
 		return reply(c, (int)-ret, NULL, 0);
-	if (cmd == VFIO_DEVICE_GET_INFO &&
-	    ((struct vfio_device_info *)arg)->num_irqs > vfio_user_irqs)
-		((struct vfio_device_info *)arg)->num_irqs = vfio_user_irqs;
+	if (cmd == VFIO_DEVICE_GET_INFO) {
+		struct vfio_device_info *info = (void *)arg;
+
+		if (info->num_irqs > vfio_user_irqs)
+			info->num_irqs = vfio_user_irqs;
+		/* the firmware's region, on top of what the driver has */
+		info->num_regions += vfio_user_regions;
+	}
 	return reply(c, 0, arg, argsz);
+}
+
+static int do_region_info(struct conn *c)
+{
+	struct vfio_region_info info;
+
+	if (c->len < sizeof(info) || c->nfds)
+		return reply(c, EINVAL, NULL, 0);
+	memcpy(&info, c->payload, sizeof(info));
+	if (info.argsz < sizeof(info) || info.index >= vfio_user_regions)
+		return reply(c, EINVAL, NULL, 0);
+	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	info.cap_offset = 0;
+	info.size = sizeof(struct vfio_ap_insn);
+	info.offset = 0;
+	info.argsz = sizeof(info);
+	return reply(c, 0, &info, sizeof(info));
+}
+
+/* a write of the instruction region executes the instruction in it */
+static int do_region_write(struct conn *c)
+{
+	struct region_access acc;
+	int ret;
+
+	if (c->len < sizeof(acc) || c->nfds)
+		return reply(c, EINVAL, NULL, 0);
+	memcpy(&acc, c->payload, sizeof(acc));
+	if (acc.region >= vfio_user_regions || acc.offset ||
+	    acc.count != c->len - sizeof(acc) ||
+	    acc.count > sizeof(c->insn) || acc.count < VFIO_AP_INSN_HDR_SIZE)
+		return reply(c, EINVAL, NULL, 0);
+	memcpy(&c->insn, c->payload + sizeof(acc), acc.count);
+	ret = sim_insn_execute(c->kvm, &c->insn, acc.count);
+	if (ret) {
+		/* nothing was executed: there is no result to read */
+		memset(&c->insn, 0, VFIO_AP_INSN_HDR_SIZE);
+		return reply(c, -ret, NULL, 0);
+	}
+	return reply(c, 0, &acc, sizeof(acc));
+}
+
+static int do_region_read(struct conn *c)
+{
+	struct region_access acc;
+
+	if (c->len != sizeof(acc) || c->nfds)
+		return reply(c, EINVAL, NULL, 0);
+	memcpy(&acc, c->payload, sizeof(acc));
+	if (acc.region >= vfio_user_regions || acc.offset > sizeof(c->insn) ||
+	    acc.count > sizeof(c->insn) - acc.offset)
+		return reply(c, EINVAL, NULL, 0);
+	c->out.access = acc;
+	memcpy(c->out.data, (uint8_t *)&c->insn + acc.offset, acc.count);
+	return reply(c, 0, &c->out, sizeof(acc) + acc.count);
 }
 
 static int do_set_irqs(struct conn *c)
@@ -358,11 +433,14 @@ static int dispatch(struct conn *c)
 		return reply(c, (int)-sim_vfio_ioctl(c->vdev, VFIO_DEVICE_RESET,
 						     NULL), NULL, 0);
 	case VFIO_USER_DEVICE_GET_REGION_INFO:
-	case VFIO_USER_DEVICE_GET_REGION_IO_FDS:
-	case VFIO_USER_REGION_READ:
+		return do_region_info(c);
 	case VFIO_USER_REGION_WRITE:
+		return do_region_write(c);
+	case VFIO_USER_REGION_READ:
+		return do_region_read(c);
+	case VFIO_USER_DEVICE_GET_REGION_IO_FDS:
 	case VFIO_USER_REGION_WRITE_MULTI:
-		return reply(c, EINVAL, NULL, 0);	/* a vfio-ap device has none */
+		return reply(c, EINVAL, NULL, 0);	/* nothing to map, no posted writes */
 	default:
 		return reply(c, ENOSYS, NULL, 0);
 	}

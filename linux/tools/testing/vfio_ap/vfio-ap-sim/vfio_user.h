@@ -77,6 +77,11 @@ struct vfio_user_dma_unmap {
  * change), or 1 to play a kernel older than the config-change interrupt.
  */
 extern unsigned int vfio_user_irqs;
+/*
+ * Whether the server offers the instruction region (1, the firmware of a
+ * machine without SIE) or not (0, as a real kernel's vfio_ap device).
+ */
+extern unsigned int vfio_user_regions;
 
 /*
  * Serve one client connected on @sock for @vdev until it disconnects or
