@@ -145,6 +145,37 @@ docs: deps
 			{ echo "docs: $$f does not render cleanly" >&2; exit 1; }; \
 	done; echo "docs: all render"
 
+# --- bare s390x guests of the qtests and the demo, and the simulator --------
+VFIO_AP_SIM := $(BUILD)/harness/plain/vfio-ap-sim
+GUEST_DIR   := $(BUILD)/guest
+GUEST_CHSC  := $(GUEST_DIR)/chsc-sei.elf
+GUEST_SEI   := $(GUEST_DIR)/sei-drop.elf
+GUEST_INSN  := $(GUEST_DIR)/ap-insn.elf
+GUEST_VECS  := $(GUEST_DIR)/ap-vectors.bin
+GUEST_LD    := -nostdlib -static -Wl,-Ttext=0x20000 -Wl,--build-id=none
+$(GUEST_CHSC) $(GUEST_SEI): $(GUEST_DIR)/%.elf: tests/guest/%.S | deps
+	@mkdir -p $(@D)
+	s390x-linux-gnu-gcc $(GUEST_LD) -Wl,-Tdata=0x30000 -o $@ $<
+# RSA requests and their results, made on the host with OpenSSL
+$(GUEST_DIR)/mkvectors: tests/guest/mkvectors.c | deps
+	@mkdir -p $(@D)
+	gcc -O1 -Wall -Wextra -Werror -o $@ $< -lcrypto
+$(GUEST_VECS): $(GUEST_DIR)/mkvectors
+	$< $@
+# freestanding C: no floating point (the guest never enables it)
+GUEST_CC    := s390x-linux-gnu-gcc -O2 -msoft-float -ffreestanding \
+	-fno-builtin -march=z10 -Wall -Wextra -Werror -Itests/qtest \
+	-DVECTORS='"$(GUEST_VECS)"' $(GUEST_LD)
+GUEST_BASE  := tests/guest/ap-start.S tests/guest/libc.c
+$(GUEST_INSN): $(GUEST_BASE) tests/guest/ap-insn.c tests/qtest/vfio-ap-guest.h \
+		$(GUEST_VECS)
+	$(GUEST_CC) -o $@ $(GUEST_BASE) tests/guest/ap-insn.c
+# the guest of the instruction benchmark
+GUEST_BENCH := $(GUEST_DIR)/ap-bench.elf
+$(GUEST_BENCH): $(GUEST_BASE) bench/ap-bench.c $(GUEST_VECS)
+	$(GUEST_CC) -o $@ $(GUEST_BASE) bench/ap-bench.c
+GUESTS := $(GUEST_CHSC) $(GUEST_SEI) $(GUEST_INSN)
+
 # --- user-space harness, bench, demo (their own Makefiles) -------------------
 harness: deps
 	$(MAKE) -C $(HARNESS) all
@@ -154,11 +185,14 @@ check-tsan: deps
 	$(MAKE) -C $(HARNESS) check-tsan
 check-asan: deps
 	$(MAKE) -C $(HARNESS) check-asan
-bench: deps qemu
+bench: deps qemu $(GUEST_BENCH)
 	$(MAKE) -C bench
 	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
 	/usr/bin/python3 bench/bench_qemu.py $(QEMU_BIN) $(VFIO_AP_SIM) \
 		docs/benchmarks-qemu.rst
+	/usr/bin/python3 bench/bench_insn.py $(QEMU_BIN) $(VFIO_AP_SIM) \
+		$(GUEST_BENCH) $(BUILD)/bench/bench_rsa $(GUEST_VECS) \
+		docs/benchmarks-insn.rst
 # Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
 # must take it (with the simulator as the backend)
 check-libvirt: qemu
@@ -166,9 +200,10 @@ check-libvirt: qemu
 	tests/libvirt/check.sh $(QEMU_BIN) $(VFIO_AP_SIM)
 
 # the driver in its harness, then QEMU's vfio-ap on the simulated backend
-demo: deps qemu
+demo: deps qemu $(GUEST_INSN)
 	$(MAKE) -C $(HARNESS) demo $(VFIO_AP_SIM)
-	/usr/bin/python3 scripts/demo-qemu.py $(QEMU_BIN) $(VFIO_AP_SIM)
+	/usr/bin/python3 scripts/demo-qemu.py $(QEMU_BIN) $(VFIO_AP_SIM) \
+		$(GUEST_INSN) tests/qtest/vfio-ap-guest.h
 
 # --- QEMU 10.2.2 with our files -------------------------------------------------
 # ./configure finds or fetches the pinned source and tools and writes
@@ -209,12 +244,16 @@ $(STAMP)/qemu-patched: $(CONFIG_MK) $(QPATCHES)
 	rm -f $(STAMP)/qemu-configured
 	touch $@
 
-# our own files: copied when changed, so ninja rebuilds only what they touch
-$(STAMP)/qemu-overlay: $(STAMP)/qemu-patched $(QOVERLAY)
+# our own files: copied when changed, so ninja rebuilds only what they touch;
+# the uapi header goes where QEMU keeps its copies of the kernel's
+QUAPI    := include/uapi/linux/vfio_ap.h
+$(STAMP)/qemu-overlay: $(STAMP)/qemu-patched $(QOVERLAY) $(QUAPI)
 	for f in $(QOVERLAY); do \
 		mkdir -p $(QSRC)/$$(dirname $$f); \
 		cmp -s $$f $(QSRC)/$$f || cp -p $$f $(QSRC)/$$f; \
 	done
+	cmp -s $(QUAPI) $(QSRC)/linux-headers/linux/vfio_ap.h || \
+		cp -p $(QUAPI) $(QSRC)/linux-headers/linux/vfio_ap.h
 	touch $@
 
 QEMU_CONFIGURE := --target-list=s390x-softmmu --without-default-features \
@@ -240,17 +279,12 @@ qemu: deps $(STAMP)/qemu-configured
 	ln -sf $(QBUILD)/pc-bios/s390-ccw/s390-ccw.img $(QEMU_FW)
 
 # our qtests drive QEMU against the simulator, which the harness builds,
-# and run a bare s390x guest of ours (built with the cross compiler)
-VFIO_AP_SIM := $(BUILD)/harness/plain/vfio-ap-sim
-GUEST_CHSC  := $(BUILD)/guest/chsc-sei.elf
-$(GUEST_CHSC): tests/guest/chsc-sei.S | deps
-	@mkdir -p $(@D)
-	s390x-linux-gnu-gcc -nostdlib -static -Wl,-Ttext=0x20000 \
-		-Wl,-Tdata=0x30000 -Wl,--build-id=none -o $@ $<
+# and boot bare s390x guests of ours (built with the cross compiler)
 
-check-qtest: qemu $(GUEST_CHSC)
+check-qtest: qemu $(GUESTS)
 	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
 	+VFIO_AP_SIM=$(VFIO_AP_SIM) VFIO_AP_GUEST_CHSC=$(GUEST_CHSC) \
+		VFIO_AP_GUEST_SEI_DROP=$(GUEST_SEI) VFIO_AP_GUEST_INSN=$(GUEST_INSN) \
 		$(MAKE) -C $(QBUILD) check-qtest-s390x
 
 # --- everything, with a summary ------------------------------------------------

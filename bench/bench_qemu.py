@@ -24,6 +24,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "scripts"))
 from qmp_client import Qmp  # noqa: E402
+from sim_process import start_sim, stop_all  # noqa: E402
 
 UUID = "62177883-f1bb-47f0-914d-32a22e3a8804"
 RUNS_EVENT = 300
@@ -46,7 +47,7 @@ def admin(sim_dir, line):
 
 def pending(qmp):
     return qmp.cmd("qom-get", path="/machine/peripheral/ap0",
-                   property="pending-config-events")
+                   property="x-pending-config-events")
 
 
 def stats(samples):
@@ -60,11 +61,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="vfio-ap-bench-")
     procs = []
     try:
-        procs.append(subprocess.Popen([sim, "--dir", tmp, "--mdev", UUID],
-                                      stderr=subprocess.DEVNULL))
-        sock = os.path.join(tmp, UUID + ".sock")
-        while not os.path.exists(sock):
-            time.sleep(0.01)
+        proc, sock = start_sim(sim, tmp, UUID)
+        procs.append(proc)
         qmp_path = os.path.join(tmp, "qmp.sock")
         procs.append(subprocess.Popen(
             [qemu, "-S", "-machine", "s390-ccw-virtio", "-accel", "tcg",
@@ -103,10 +101,7 @@ def main():
         qmp.cmd("quit")
         procs[1].wait(timeout=10)
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                p.wait(timeout=10)
+        stop_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
 
     rows = [("device_add to realized (vfio-user attach)", RUNS_ADD, add),
@@ -145,7 +140,7 @@ def main():
         "",
         "*mdev write to event pending*: from sending ``write UUID",
         "assign_adapter 5`` (or ``unassign``) on the simulator's admin socket",
-        "to the first QMP ``qom-get`` of ``pending-config-events`` that shows",
+        "to the first QMP ``qom-get`` of ``x-pending-config-events`` that shows",
         "the new event.  It includes the admin round trip, the driver's work,",
         "the eventfd, QEMU's main loop taking it (a channel report word is",
         "queued) and at least one QMP round trip, whose cost alone is the",

@@ -9,6 +9,12 @@
  * interrupt queues an event for the guest, which is told with a channel
  * report word and answered by CHSC store-event-information.
  *
+ * Under TCG the device also executes the guest's AP instructions: the CPU
+ * hands them over through the AP device class hook, and they go to the
+ * backend's instruction region (<linux/vfio_ap.h>), written and read back
+ * with the device's region I/O, so over vfio-user as REGION_WRITE/READ.
+ * Under KVM, SIE executes them and a kernel backend has no such region.
+ *
  * This work is licensed under the terms of the GNU GPL, version 2 or (at
  * your option) any later version. See the COPYING file in the top-level
  * directory.
@@ -17,9 +23,11 @@
 #include "qemu/osdep.h"
 #include CONFIG_DEVICES
 #include <linux/vfio.h>
+#include <linux/vfio_ap.h>
 #include <sys/ioctl.h>
 #include "qapi/error.h"
 #include "qapi/visitor.h"
+#include "qapi/qapi-visit-sockets.h"
 #include "qemu/error-report.h"
 #include "qemu/event_notifier.h"
 #include "qemu/main-loop.h"
@@ -34,6 +42,9 @@
 #include "migration/vmstate.h"
 #include "system/address-spaces.h"
 #include "system/iommufd.h"
+#include "system/kvm.h"
+#include "exec/cpu-common.h"
+#include "hw/boards.h"
 #ifdef CONFIG_VFIO_USER
 #include "hw/vfio-user/proxy.h"
 #include "hw/vfio-user/device.h"
@@ -53,11 +64,13 @@ typedef struct VFIOAPIrq {
 struct VFIOAPDevice {
     APDevice apdev;
     VFIODevice vdev;
-    char *socket;
+    SocketAddress *socket;      /* a vfio-user server: UNIX sockets only */
     uint32_t msg_timeout;       /* ms to wait for a vfio-user reply */
     VFIOAPIrq irqs[VFIO_AP_NUM_IRQS];
     /* config changes the guest has not fetched with CHSC SEI yet */
     uint32_t pending_cfg_events;
+    /* the backend's instruction region, or NULL: it does not execute them */
+    struct vfio_ap_insn *insn_region;
     QTAILQ_ENTRY(VFIOAPDevice) next;
 };
 
@@ -204,6 +217,18 @@ static bool vfio_ap_register_irq(VFIOAPDevice *vapdev, unsigned int index,
     return true;
 }
 
+/* a vfio-user backend whose connection has ended takes no message */
+static bool vfio_ap_backend_gone(VFIOAPDevice *vapdev)
+{
+#ifdef CONFIG_VFIO_USER
+    VFIOUserProxy *proxy = vapdev->vdev.proxy;
+
+    return proxy && proxy->state != VFIO_PROXY_CONNECTED;
+#else
+    return false;
+#endif
+}
+
 /* Undo vfio_ap_register_irq(), if it registered anything. */
 static void vfio_ap_unregister_irq(VFIOAPDevice *vapdev, unsigned int index)
 {
@@ -213,8 +238,9 @@ static void vfio_ap_unregister_irq(VFIOAPDevice *vapdev, unsigned int index)
     if (!irq->registered) {
         return;
     }
-    /* a backend that is gone cannot take it back: say so, go on */
-    if (!vfio_device_irq_set_signaling(&vapdev->vdev, index, 0,
+    /* a backend that cannot take it back: say so, go on */
+    if (!vfio_ap_backend_gone(vapdev) &&
+        !vfio_device_irq_set_signaling(&vapdev->vdev, index, 0,
                                        VFIO_IRQ_SET_ACTION_TRIGGER, -1, &err)) {
         error_prepend(&err, VFIO_MSG_PREFIX, vapdev->vdev.name);
         warn_report_err(err);
@@ -240,13 +266,10 @@ static void vfio_ap_user_request(void *opaque, VFIOUserMsg *msg)
 static bool vfio_ap_attach_user(VFIOAPDevice *vapdev, Error **errp)
 {
     VFIODevice *vdev = &vapdev->vdev;
-    SocketAddress addr = {
-        .type = SOCKET_ADDRESS_TYPE_UNIX,
-        .u.q_unix.path = vapdev->socket,
-    };
 
-    vdev->name = g_strdup_printf("vfio-user:%s", vapdev->socket);
-    vdev->proxy = vfio_user_connect_dev(&addr, errp);
+    vdev->name = g_strdup_printf("vfio-user:%s",
+                                 vapdev->socket->u.q_unix.path);
+    vdev->proxy = vfio_user_connect_dev(vapdev->socket, errp);
     if (!vdev->proxy) {
         return false;
     }
@@ -262,6 +285,205 @@ static bool vfio_ap_attach_user(VFIOAPDevice *vapdev, Error **errp)
 }
 #endif
 
+/*
+ * A backend in another process reaches the guest's memory only if it is
+ * shared: the driver pins the NIB page of PQAP(AQIC) in it.
+ */
+static bool vfio_ap_ram_shared(void)
+{
+    MachineState *ms = MACHINE(qdev_get_machine());
+
+    return ms->ram && memory_region_get_fd(ms->ram) >= 0 &&
+           qemu_ram_is_shared(ms->ram->ram_block);
+}
+
+#define VFIO_AP_SHARED_RAM_HINT \
+    "-object memory-backend-memfd,id=mem,size=SIZE,share=on " \
+    "-machine memory-backend=mem"
+
+/*
+ * The instruction region, if the backend has one: a kernel backend under
+ * KVM has not (SIE executes the instructions there).
+ */
+static void vfio_ap_find_insn_region(VFIOAPDevice *vapdev)
+{
+    VFIODevice *vdev = &vapdev->vdev;
+    struct vfio_region_info *info;
+    const uint32_t rw = VFIO_REGION_INFO_FLAG_READ |
+                        VFIO_REGION_INFO_FLAG_WRITE;
+
+    if (vdev->num_initial_regions > VFIO_AP_INSN_REGION_INDEX &&
+        !vfio_device_get_region_info(vdev, VFIO_AP_INSN_REGION_INDEX,
+                                     &info) &&
+        (info->flags & rw) == rw &&
+        info->size >= sizeof(struct vfio_ap_insn)) {
+        vapdev->insn_region = g_new0(struct vfio_ap_insn, 1);
+        if (vapdev->socket && !vfio_ap_ram_shared()) {
+            warn_report(VFIO_MSG_PREFIX "guest memory is not shared with "
+                        "the backend, so AP interrupts (AQIC) cannot work; "
+                        "add " VFIO_AP_SHARED_RAM_HINT, vdev->name);
+        }
+    } else if (!kvm_enabled()) {
+        warn_report(VFIO_MSG_PREFIX "the backend does not execute AP "
+                    "instructions: the guest sees no AP queue",
+                    vdev->name);
+    }
+    trace_vfio_ap_insn_region(vdev->name, !!vapdev->insn_region);
+}
+
+/* an AQIC that failed on its NIB address may want shared memory */
+static void vfio_ap_check_aqic(VFIOAPDevice *vapdev, const APInsn *insn)
+{
+    if (insn->opcode == VFIO_AP_OP_PQAP && ((insn->gr0 >> 24) & 0xff) == 3 &&
+        ((insn->gr1 >> 16) & 0xff) == 0x06 && !vfio_ap_ram_shared()) {
+        error_report_once(VFIO_MSG_PREFIX "AQIC: the backend cannot reach "
+                          "the guest's memory; add " VFIO_AP_SHARED_RAM_HINT,
+                          vapdev->vdev.name);
+    }
+}
+
+/* the backend's answer, checked before the CPU uses it */
+static bool vfio_ap_insn_result(struct vfio_ap_insn *r, APInsn *insn,
+                                Error **errp)
+{
+    uint32_t limit = insn->opcode == VFIO_AP_OP_DQAP ? insn->data_len :
+                     insn->opcode == VFIO_AP_OP_PQAP ? AP_INSN_DATA_MAX : 0;
+
+    if (r->opcode != insn->opcode || r->cc > 3 || r->data_len > limit) {
+        error_setg(errp, "the backend answered instruction 0x%x with "
+                   "opcode 0x%x, cc %u, %u bytes", insn->opcode, r->opcode,
+                   r->cc, r->data_len);
+        return false;
+    }
+    insn->cc = r->cc;
+    insn->gr1 = r->gr1;
+    insn->gr2 = r->gr2;
+    insn->psmid = r->psmid;
+    insn->data_len = r->data_len;
+    memcpy(insn->data, r->data, r->data_len);
+    return true;
+}
+
+/* APDeviceClass::execute: one instruction through the region */
+static bool vfio_ap_execute(APDevice *apdev, APInsn *insn, Error **errp)
+{
+    ERRP_GUARD();
+    VFIOAPDevice *vapdev = VFIO_AP_DEVICE(apdev);
+    VFIODevice *vdev = &vapdev->vdev;
+    struct vfio_ap_insn *r = vapdev->insn_region;
+    uint32_t in = VFIO_AP_INSN_HDR_SIZE, out = VFIO_AP_INSN_HDR_SIZE;
+    int ret;
+
+    if (!r) {
+        return false;
+    }
+    memset(r, 0, VFIO_AP_INSN_HDR_SIZE);
+    r->opcode = insn->opcode;
+    r->gr0 = insn->gr0;
+    r->gr1 = insn->gr1;
+    r->gr2 = insn->gr2;
+    r->psmid = insn->psmid;
+    r->length = insn->length;
+    r->data_len = insn->data_len;
+    if (insn->opcode == VFIO_AP_OP_NQAP) {
+        memcpy(r->data, insn->data, insn->data_len);
+        in += insn->data_len;
+    } else {
+        /* the most the answer may carry: a reply part or a QCI block */
+        out += insn->opcode == VFIO_AP_OP_DQAP ? insn->data_len : 128;
+    }
+    ret = vdev->io_ops->region_write(vdev, VFIO_AP_INSN_REGION_INDEX, 0, in,
+                                     r, false);
+    if (ret == (int)in) {
+        ret = vdev->io_ops->region_read(vdev, VFIO_AP_INSN_REGION_INDEX, 0,
+                                        out, r);
+    }
+    if (ret < (int)VFIO_AP_INSN_HDR_SIZE) {
+        error_setg_errno(errp, ret < 0 ? -ret : EIO, VFIO_MSG_PREFIX
+                         "AP instruction 0x%x not executed", vdev->name,
+                         insn->opcode);
+    } else if (vfio_ap_insn_result(r, insn, errp)) {
+        vfio_ap_check_aqic(vapdev, insn);
+        return true;
+    } else {
+        error_prepend(errp, VFIO_MSG_PREFIX, vdev->name);
+    }
+    /*
+     * A backend that fails or answers nonsense is gone or not to be
+     * trusted: say so once, and from now on the guest finds no queue.
+     */
+    error_report("%s; the guest's AP queues are gone",
+                 error_get_pretty(*errp));
+    g_clear_pointer(&vapdev->insn_region, g_free);
+    return false;
+}
+
+#ifdef CONFIG_VFIO_USER
+/*
+ * DEVICE_RESET, if the backend says it can (VFIO_DEVICE_FLAGS_RESET);
+ * 0 or a negative errno, so that the trace shows what really happened.
+ */
+static int vfio_ap_user_reset(VFIODevice *vdev)
+{
+    Error *err = NULL;
+    VFIOUserHdr hdr;
+
+    if (!vdev->reset_works) {
+        return -ENOTSUP;
+    }
+    vfio_user_request_msg(&hdr, VFIO_USER_DEVICE_RESET, sizeof(hdr), 0);
+    if (!vfio_user_send_wait(vdev->proxy, &hdr, NULL, 0, &err)) {
+        error_prepend(&err, VFIO_MSG_PREFIX "reset: ", vdev->name);
+        error_report_err(err);
+        return -EIO;
+    }
+    if (hdr.flags & VFIO_USER_ERROR) {
+        error_report(VFIO_MSG_PREFIX "reset failed: %s", vdev->name,
+                     strerror(hdr.error_reply));
+        return -(int)hdr.error_reply;
+    }
+    return 0;
+}
+
+#endif
+
+/* socket=: a path, or the SocketAddress of vfio-user-pci's socket= */
+static void vfio_ap_set_socket(Object *obj, Visitor *v, const char *name,
+                               void *opaque, Error **errp)
+{
+    VFIOAPDevice *vapdev = VFIO_AP_DEVICE(obj);
+    g_autofree char *path = NULL;
+    GenericAlternate *alt = NULL;
+    SocketAddress *addr = NULL;
+    bool ok;
+
+    /* a string is a path; anything else must be a SocketAddress */
+    if (!visit_start_alternate(v, name, &alt, sizeof(*alt), errp)) {
+        return;
+    }
+    if (alt->type == QTYPE_QSTRING) {
+        ok = visit_type_str(v, name, &path, errp);
+        if (ok) {
+            addr = g_new0(SocketAddress, 1);
+            addr->type = SOCKET_ADDRESS_TYPE_UNIX;
+            addr->u.q_unix.path = g_steal_pointer(&path);
+        }
+    } else {
+        ok = visit_type_SocketAddress(v, name, &addr, errp);
+    }
+    visit_end_alternate(v, (void **)&alt);
+    if (!ok) {
+        return;
+    }
+    if (addr->type != SOCKET_ADDRESS_TYPE_UNIX) {
+        error_setg(errp, "socket: %s sockets are not supported, only unix",
+                   SocketAddressType_str(addr->type));
+        qapi_free_SocketAddress(addr);
+        return;
+    }
+    qapi_free_SocketAddress(vapdev->socket);
+    vapdev->socket = addr;
+}
 /* Exactly one backend: sysfsdev=, fd= or socket=. */
 static bool vfio_ap_check_backend(VFIOAPDevice *vapdev, Error **errp)
 {
@@ -281,6 +503,11 @@ static bool vfio_ap_check_backend(VFIOAPDevice *vapdev, Error **errp)
 #endif
     if (vapdev->socket && vdev->iommufd) {
         error_setg(errp, "socket cannot be used with iommufd");
+        return false;
+    }
+    if (vapdev->socket && kvm_enabled()) {
+        error_setg(errp, "socket cannot be used with KVM: nothing would "
+                   "program the guest's crypto control block; use sysfsdev");
         return false;
     }
     return true;
@@ -332,6 +559,7 @@ static void vfio_ap_realize(DeviceState *dev, Error **errp)
     }
     trace_vfio_ap_realize(vdev->name, vapdev->socket ? "vfio-user" : "kernel",
                           vdev->num_irqs);
+    vfio_ap_find_insn_region(vapdev);
     if (!vfio_ap_register_irq(vapdev, VFIO_AP_REQ_IRQ_INDEX, vfio_ap_request,
                               errp)) {
         goto error;
@@ -346,6 +574,7 @@ static void vfio_ap_realize(DeviceState *dev, Error **errp)
 error_irq:
     vfio_ap_unregister_irq(vapdev, VFIO_AP_REQ_IRQ_INDEX);
 error:
+    g_clear_pointer(&vapdev->insn_region, g_free);
     /* without a name yet, the message already says which device */
     if (vdev->name) {
         error_prepend(errp, VFIO_MSG_PREFIX, vdev->name);
@@ -364,6 +593,7 @@ static void vfio_ap_unrealize(DeviceState *dev)
     vfio_ap_unregister_irq(vapdev, VFIO_AP_CFG_CHG_IRQ_INDEX);
     vfio_ap_unregister_irq(vapdev, VFIO_AP_REQ_IRQ_INDEX);
     vfio_ap_detach(vapdev);
+    g_clear_pointer(&vapdev->insn_region, g_free);
 }
 
 static void vfio_ap_reset(DeviceState *dev)
@@ -372,10 +602,11 @@ static void vfio_ap_reset(DeviceState *dev)
     VFIODevice *vdev = &vapdev->vdev;
     int ret = 0;
 
+    /* the channel subsystem's reset dropped the report words too */
+    vapdev->pending_cfg_events = 0;
 #ifdef CONFIG_VFIO_USER
     if (vdev->proxy) {
-        vfio_user_device_reset(vdev->proxy);
-        trace_vfio_ap_reset(vdev->name, 0);
+        trace_vfio_ap_reset(vdev->name, vfio_ap_user_reset(vdev));
         return;
     }
 #endif
@@ -395,9 +626,14 @@ static void vfio_ap_get_pending(Object *obj, Visitor *v, const char *name,
     visit_type_uint32(v, name, &pending, errp);
 }
 
+/* a test hook: has the vfio-user backend's connection ended? */
+static bool vfio_ap_get_backend_gone(Object *obj, Error **errp)
+{
+    return vfio_ap_backend_gone(VFIO_AP_DEVICE(obj));
+}
+
 static const Property vfio_ap_properties[] = {
     DEFINE_PROP_STRING("sysfsdev", VFIOAPDevice, vdev.sysfsdev),
-    DEFINE_PROP_STRING("socket", VFIOAPDevice, socket),
     DEFINE_PROP_UINT32("x-msg-timeout", VFIOAPDevice, msg_timeout, 5000),
 #ifdef CONFIG_IOMMUFD
     DEFINE_PROP_LINK("iommufd", VFIOAPDevice, vdev.iommufd,
@@ -421,6 +657,11 @@ static void vfio_ap_instance_init(Object *obj)
     vdev->mdev = true;
 }
 
+static void vfio_ap_instance_finalize(Object *obj)
+{
+    qapi_free_SocketAddress(VFIO_AP_DEVICE(obj)->socket);
+}
+
 #ifdef CONFIG_IOMMUFD
 static void vfio_ap_set_fd(Object *obj, const char *str, Error **errp)
 {
@@ -431,13 +672,20 @@ static void vfio_ap_set_fd(Object *obj, const char *str, Error **errp)
 static void vfio_ap_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
+    APDeviceClass *adc = AP_DEVICE_CLASS(klass);
 
     device_class_set_props(dc, vfio_ap_properties);
+    adc->execute = vfio_ap_execute;
 #ifdef CONFIG_IOMMUFD
     object_class_property_add_str(klass, "fd", NULL, vfio_ap_set_fd);
 #endif
-    object_class_property_add(klass, "pending-config-events", "uint32",
+    object_class_property_add(klass, "socket", "SocketAddress", NULL,
+                              vfio_ap_set_socket, NULL, NULL);
+    /* a test hook: what the guest has not fetched with CHSC SEI */
+    object_class_property_add(klass, "x-pending-config-events", "uint32",
                               vfio_ap_get_pending, NULL, NULL, NULL);
+    object_class_property_add_bool(klass, "x-backend-gone",
+                                   vfio_ap_get_backend_gone, NULL);
     dc->vmsd = &vfio_ap_vmstate;
     dc->desc = "VFIO-based AP device assignment";
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
@@ -450,9 +698,11 @@ static void vfio_ap_class_init(ObjectClass *klass, const void *data)
     object_class_property_set_description(klass, "sysfsdev",
         "Host sysfs path of the mediated device (kernel backend)");
     object_class_property_set_description(klass, "socket",
-        "UNIX socket of a vfio-user server of the device");
-    object_class_property_set_description(klass, "pending-config-events",
-        "AP configuration changes the guest has not fetched yet");
+        "vfio-user server of the device: a UNIX socket path or SocketAddress");
+    object_class_property_set_description(klass, "x-pending-config-events",
+        "AP configuration changes the guest has not fetched yet (tests)");
+    object_class_property_set_description(klass, "x-backend-gone",
+        "The vfio-user connection has ended (tests)");
 #ifdef CONFIG_IOMMUFD
     object_class_property_set_description(klass, "iommufd",
         "Host IOMMUFD backend of the device");
@@ -464,6 +714,7 @@ static const TypeInfo vfio_ap_info = {
     .parent = TYPE_AP_DEVICE,
     .instance_size = sizeof(VFIOAPDevice),
     .instance_init = vfio_ap_instance_init,
+    .instance_finalize = vfio_ap_instance_finalize,
     .class_init = vfio_ap_class_init,
 };
 

@@ -75,7 +75,7 @@ for _ in $(seq 500); do [ -S "$tmp/sim/${uuid%?}1.sock" ] && break; sleep 0.01; 
 device=$(sed "s|\"sysfsdev\":\"/sys/bus/mdev/devices/\([^\"]*\)\"|\"socket\":\"$tmp/sim/\1.sock\"|" <<<"$device")
 echo "# ours:    -device '$device'"
 answer=$(printf '%s\n' '{"execute":"qmp_capabilities"}' \
-	'{"execute":"qom-get","arguments":{"path":"/machine/peripheral/hostdev0","property":"pending-config-events"}}' \
+	'{"execute":"qom-get","arguments":{"path":"/machine/peripheral/hostdev0","property":"x-pending-config-events"}}' \
 	'{"execute":"quit"}' |
 	timeout 30 "$qemu" -S -machine s390-ccw-virtio -accel tcg -cpu max -nodefaults \
 		-display none -qmp stdio -device "$device" 2>&1) || true

@@ -16,8 +16,13 @@
 #include "qapi/error.h"
 #include "qobject/qdict.h"
 #include "qobject/qjson.h"
+#include "vfio-ap-guest.h"
 
-#define MACHINE "-machine s390-ccw-virtio -nodefaults "
+/* guest RAM shared with the backend, as the driver's NIB pinning needs */
+#define SHARED_RAM "-object memory-backend-memfd,id=mem,size=128M,share=on " \
+    "-m 128M "
+#define MACHINE "-machine s390-ccw-virtio,memory-backend=mem -nodefaults " \
+    SHARED_RAM
 
 /* device_add with @args must fail with an error whose text has @want */
 static void assert_device_add_fails(QTestState *qts, const char *args,
@@ -77,7 +82,7 @@ static void test_missing_backend(void)
         "no such host device");
     resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': "
                      "{'path': '/machine/peripheral/ap0', "
-                     "'property': 'pending-config-events'}}");
+                     "'property': 'x-pending-config-events'}}");
     g_assert(qdict_haskey(resp, "error"));
     qobject_unref(resp);
     qtest_quit(qts);
@@ -105,6 +110,9 @@ typedef struct Sim {
     GPid pid;
 } Sim;
 
+/* the simulator of the guest tests */
+static Sim sim_guest;
+
 static const char *sim_binary(void)
 {
     return g_getenv("VFIO_AP_SIM");
@@ -113,12 +121,13 @@ static const char *sim_binary(void)
 static bool have_sim(void);
 
 /*
- * Start vfio-ap-sim with mdevs A and B, offering @irqs interrupt indexes;
- * returns once it serves, or false (the test failed) without the
- * simulator.
+ * Start vfio-ap-sim with mdevs A and B and the options in @extra (NULL
+ * ended, or NULL); returns once it serves, or false (the test failed)
+ * without the simulator.
  */
-static bool sim_start_irqs(Sim *sim, const char *irqs)
+static bool sim_start_with(Sim *sim, const char *const *extra)
 {
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
     GError *err = NULL;
     char *admin;
     int i;
@@ -128,17 +137,22 @@ static bool sim_start_irqs(Sim *sim, const char *irqs)
     }
     sim->dir = g_dir_make_tmp("vfio-ap-test-XXXXXX", &err);
     g_assert(!err);
-    {
-        char *argv[] = { (char *)sim_binary(), (char *)"--dir", sim->dir,
-                         (char *)"--mdev", (char *)UUID_A, (char *)"--mdev",
-                         (char *)UUID_B, (char *)"--irqs", (char *)irqs,
-                         NULL };
-
-        g_assert(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
-                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                               &sim->pid, &err));
-        g_assert(!err);
+    g_ptr_array_add(argv, (char *)sim_binary());
+    g_ptr_array_add(argv, (char *)"--dir");
+    g_ptr_array_add(argv, sim->dir);
+    g_ptr_array_add(argv, (char *)"--mdev");
+    g_ptr_array_add(argv, (char *)UUID_A);
+    g_ptr_array_add(argv, (char *)"--mdev");
+    g_ptr_array_add(argv, (char *)UUID_B);
+    for (i = 0; extra && extra[i]; i++) {
+        g_ptr_array_add(argv, (char *)extra[i]);
     }
+    g_ptr_array_add(argv, NULL);
+    g_assert(g_spawn_async(NULL, (char **)argv->pdata, NULL,
+                           G_SPAWN_DO_NOT_REAP_CHILD |
+                           G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                           &sim->pid, &err));
+    g_assert(!err);
     admin = g_strdup_printf("%s/%s.sock", sim->dir, UUID_B);
     for (i = 0; i < 500 && !g_file_test(admin, G_FILE_TEST_EXISTS); i++) {
         g_usleep(10 * 1000);
@@ -148,9 +162,16 @@ static bool sim_start_irqs(Sim *sim, const char *irqs)
     return true;
 }
 
+static bool sim_start_irqs(Sim *sim, const char *irqs)
+{
+    const char *extra[] = { "--irqs", irqs, NULL };
+
+    return sim_start_with(sim, extra);
+}
+
 static bool sim_start(Sim *sim)
 {
-    return sim_start_irqs(sim, "2");
+    return sim_start_with(sim, NULL);
 }
 
 /* one admin command; returns its exit status */
@@ -202,7 +223,7 @@ static uint32_t pending_events(QTestState *qts, const char *id)
 {
     g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
     QDict *resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': "
-                            "{'path': %s, 'property': 'pending-config-events'}}",
+                            "{'path': %s, 'property': 'x-pending-config-events'}}",
                             path);
     uint32_t n = qdict_get_int(resp, "return");
 
@@ -343,6 +364,56 @@ static void test_host_change(void)
     sim_stop(&sim, SIGTERM);
 }
 
+/*
+ * What QEMU prints while it realizes @device, with @memory for the guest's
+ * RAM: a bad device after it stops QEMU once the warnings are out.
+ */
+static char *qemu_warnings(const char *memory, const char *device)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "%s -machine s390-ccw-virtio%s -nodefaults -display none "
+        "-accel tcg -cpu max %s -device %s -device no-such-device",
+        g_getenv("QTEST_QEMU_BINARY"), *memory ? ",memory-backend=mem" : "",
+        memory, device);
+    GError *gerr = NULL;
+    char *err = NULL;
+    int status;
+
+    g_assert(g_spawn_command_line_sync(cmd, NULL, &err, &status, &gerr));
+    g_assert(!gerr);
+    g_assert(!WIFEXITED(status) || WEXITSTATUS(status) != 0);
+    g_assert(strstr(err, "no-such-device"));
+    return err;
+}
+
+static void assert_warned(Sim *sim, const char *memory, const char *want,
+                          bool warned)
+{
+    g_autofree char *sock = sim_socket(sim, UUID_A);
+    g_autofree char *dev = g_strdup_printf("vfio-ap,socket=%s", sock);
+    g_autofree char *err = qemu_warnings(memory, dev);
+
+    if (!strstr(err, want) != !warned) {
+        g_test_message("QEMU said '%s'; want%s '%s'", err,
+                       warned ? "" : " no", want);
+        g_assert_not_reached();
+    }
+}
+
+/* without shared guest RAM, realize says what to add */
+static void test_shared_memory_hint(void)
+{
+    Sim sim;
+
+    if (!sim_start(&sim)) {
+        return;
+    }
+    assert_warned(&sim, "", "add -object memory-backend-memfd,id=mem,"
+                  "size=SIZE,share=on -machine memory-backend=mem", true);
+    assert_warned(&sim, SHARED_RAM, "memory-backend-memfd", false);
+    sim_stop(&sim, SIGTERM);
+}
+
 /* a backend without the config-change irq (an older kernel) still works */
 static void test_old_kernel(void)
 {
@@ -352,9 +423,12 @@ static void test_old_kernel(void)
     if (!sim_start_irqs(&sim, "1")) {
         return;
     }
+    assert_warned(&sim, SHARED_RAM, "the backend has no config change "
+                  "interrupt", true);
     qts = qemu_with_device(&sim, UUID_A);
     g_assert(sim_admin(&sim, "write " UUID_A " assign_adapter 1") == 0);
-    g_usleep(100 * 1000);
+    /* long enough for an event that should not come to arrive */
+    g_usleep(500 * 1000);
     g_assert(pending_events(qts, "ap0") == 0);
     g_assert(sim_admin(&sim, "request " UUID_A) == 0);
     qtest_qmp_eventwait(qts, "DEVICE_DELETED");
@@ -423,21 +497,523 @@ static void test_guest_chsc_sei(void)
     sim_stop(&sim, SIGTERM);
 }
 
-/* the simulator dies under QEMU: QEMU says so and keeps running */
-static void test_backend_killed(void)
+/*
+ * A channel report word for every config change, even after the guest
+ * asked CHSC SEI when no event was left: an event dropped with its device
+ * must not leave the SEI-pending state set (tests/guest/sei-drop.S, its
+ * ELF in VFIO_AP_GUEST_SEI_DROP).
+ */
+#define DROP_AREA       0x31000
+#define DROP_GO         (DROP_AREA + 0x10)
+#define DROP_STAGE      (DROP_AREA + 0x18)
+#define DROP_CRW_CC(n)  (DROP_AREA + 0x20 + (n) * 4)
+#define DROP_CHSC_CC    (DROP_AREA + 0x28)
+#define DROP_SEI_CODE   (0x30000 + 16 + 2)
+
+static void drop_go(QTestState *qts, uint8_t go)
+{
+    uint8_t v[8] = { [7] = go };
+
+    qtest_memwrite(qts, DROP_GO, v, sizeof(v));
+}
+
+static void drop_wait_stage(QTestState *qts, uint8_t stage)
+{
+    int i;
+
+    for (i = 0; i < 1000 && qtest_readb(qts, DROP_STAGE + 7) != stage; i++) {
+        g_usleep(10 * 1000);
+    }
+    g_assert_cmpint(qtest_readb(qts, DROP_STAGE + 7), ==, stage);
+}
+
+static uint32_t guest_be32(QTestState *qts, uint64_t addr)
+{
+    return (uint32_t)guest_be16(qts, addr) << 16 | guest_be16(qts, addr + 2);
+}
+
+static void test_guest_sei_after_drop(void)
+{
+    const char *guest = g_getenv("VFIO_AP_GUEST_SEI_DROP");
+    g_autofree char *sock_a = NULL, *sock_b = NULL;
+    QTestState *qts;
+    Sim sim;
+
+    if (!guest || !g_file_test(guest, G_FILE_TEST_EXISTS)) {
+        g_test_message("VFIO_AP_GUEST_SEI_DROP must name the test guest");
+        g_test_fail();
+        return;
+    }
+    if (!sim_start(&sim)) {
+        return;
+    }
+    sock_a = sim_socket(&sim, UUID_A);
+    sock_b = sim_socket(&sim, UUID_B);
+    qts = qtest_initf(MACHINE "-accel tcg -cpu max -kernel %s "
+                      "-device vfio-ap,id=ap0,socket=%s", guest, sock_a);
+    /* an event, raised with a report word, then dropped with its device */
+    g_assert(sim_admin(&sim, "write " UUID_A " assign_adapter 1") == 0);
+    wait_pending(qts, "ap0", 1);
+    qtest_qmp_device_del(qts, "ap0");
+    drop_go(qts, 1);
+    drop_wait_stage(qts, 1);
+    g_assert_cmpuint(guest_be32(qts, DROP_CRW_CC(0)), ==, 0);
+    g_assert_cmpuint(guest_be32(qts, DROP_CHSC_CC), ==, 0);
+    g_assert_cmpuint(guest_be16(qts, DROP_SEI_CODE), ==, 5);     /* none */
+
+    /* a new device's config change: a new report word */
+    qtest_qmp_device_add(qts, "vfio-ap", "ap1", "{'socket': %s}", sock_b);
+    g_assert(sim_admin(&sim, "write " UUID_B " assign_adapter 2") == 0);
+    wait_pending(qts, "ap1", 1);
+    drop_go(qts, 2);
+    drop_wait_stage(qts, 2);
+    g_assert_cmpuint(guest_be32(qts, DROP_CRW_CC(1)), ==, 0);
+    qtest_quit(qts);
+    sim_stop(&sim, SIGTERM);
+}
+
+/* socket= takes vfio-user-pci's SocketAddress form too, UNIX only */
+static void test_socket_address(void)
+{
+    g_autofree char *sock = NULL, *args = NULL;
+    QTestState *qts;
+    Sim sim;
+
+    if (!sim_start(&sim)) {
+        return;
+    }
+    sock = sim_socket(&sim, UUID_A);
+    qts = qtest_init(MACHINE "-cpu max");
+    assert_device_add_fails(qts, "{'driver': 'vfio-ap', 'id': 'ap0', "
+                            "'socket': {'type': 'inet', 'host': 'localhost', "
+                            "'port': '1'}}", "only unix");
+    assert_device_add_fails(qts, "{'driver': 'vfio-ap', 'id': 'ap0', "
+                            "'socket': {'type': 'unix'}}", "path");
+    qtest_qmp_device_add(qts, "vfio-ap", "ap0",
+                         "{'socket': {'type': 'unix', 'path': %s}}", sock);
+    g_assert(pending_events(qts, "ap0") == 0);
+    qtest_qmp_device_del(qts, "ap0");
+    qtest_quit(qts);
+    sim_stop(&sim, SIGTERM);
+}
+
+/* a system reset drops the events, as the channel subsystem's reset does */
+static void test_reset_drops_events(void)
 {
     QTestState *qts;
-    QDict *resp;
     Sim sim;
 
     if (!sim_start(&sim)) {
         return;
     }
     qts = qemu_with_device(&sim, UUID_A);
+    g_assert(sim_admin(&sim, "write " UUID_A " assign_adapter 1") == 0);
+    wait_pending(qts, "ap0", 1);
+    qtest_qmp_assert_success(qts, "{'execute': 'system_reset'}");
+    qtest_qmp_eventwait(qts, "RESET");
+    g_assert(pending_events(qts, "ap0") == 0);
+    /* and the device still reports what comes after */
+    g_assert(sim_admin(&sim, "write " UUID_A " assign_domain 1") == 0);
+    wait_pending(qts, "ap0", 1);
+    qtest_quit(qts);
+    sim_stop(&sim, SIGTERM);
+}
+
+/*
+ * The simulator dies under QEMU: QEMU notices, keeps running, and the
+ * device can still be unplugged cleanly.
+ */
+static void test_backend_killed(void)
+{
+    QTestState *qts;
+    QDict *resp;
+    bool gone = false;
+    Sim sim;
+    int i;
+
+    if (!sim_start(&sim)) {
+        return;
+    }
+    qts = qemu_with_device(&sim, UUID_A);
+    resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': {'path': "
+                     "'/machine/peripheral/ap0', 'property': 'x-backend-gone'}}");
+    g_assert(!qdict_get_bool(resp, "return"));
+    qobject_unref(resp);
     sim_stop(&sim, SIGKILL);
+    for (i = 0; i < 500 && !gone; i++) {
+        resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': {'path': "
+                         "'/machine/peripheral/ap0', "
+                         "'property': 'x-backend-gone'}}");
+        gone = qdict_get_bool(resp, "return");
+        qobject_unref(resp);
+        if (!gone) {
+            g_usleep(10 * 1000);
+        }
+    }
+    g_assert(gone);
+    qtest_qmp_device_del(qts, "ap0");
     resp = qtest_qmp(qts, "{'execute': 'query-status'}");
     g_assert(qdict_haskey(resp, "return"));
     qobject_unref(resp);
+    qtest_quit(qts);
+}
+
+/*
+ * The AP instructions from a guest: tests/guest/ap-insn.c (its ELF in
+ * VFIO_AP_GUEST_INSN) issues PQAP, NQAP and DQAP and records what it saw
+ * (vfio-ap-guest.h); these tests boot it under TCG and check the records.
+ */
+#define PGM_OPERATION           0x01
+#define PGM_PRIVILEGED          0x02
+#define PGM_ADDRESSING          0x05
+#define PGM_SPECIFICATION       0x06
+#define GR1_RC(gr1)             (((gr1) >> 16) & 0xff)
+#define GR1_EMPTY               0x80000000ULL
+#define GR1_FULL                0x20000000ULL
+
+typedef struct Rec {
+    uint64_t outcome, gr1, gr2, value;
+} Rec;
+
+static uint64_t guest_be64(QTestState *qts, uint64_t addr)
+{
+    uint8_t b[8];
+    uint64_t v = 0;
+    int i;
+
+    qtest_memread(qts, addr, b, sizeof(b));
+    for (i = 0; i < 8; i++) {
+        v = v << 8 | b[i];
+    }
+    return v;
+}
+
+static Rec guest_rec(QTestState *qts, int n)
+{
+    Rec r = {
+        guest_be64(qts, AP_GUEST_REC(n) + AP_REC_OUTCOME),
+        guest_be64(qts, AP_GUEST_REC(n) + AP_REC_GR1),
+        guest_be64(qts, AP_GUEST_REC(n) + AP_REC_GR2),
+        guest_be64(qts, AP_GUEST_REC(n) + AP_REC_VALUE),
+    };
+
+    return r;
+}
+
+/* wait (up to 60 s of TCG) until the guest has reached @stage */
+static void guest_wait_stage(QTestState *qts, uint64_t stage)
+{
+    int i;
+
+    for (i = 0; i < 6000 && guest_be64(qts, AP_GUEST_STAGE) < stage; i++) {
+        g_usleep(10 * 1000);
+    }
+    g_assert_cmpuint(guest_be64(qts, AP_GUEST_STAGE), ==, stage);
+}
+
+static void guest_go(QTestState *qts)
+{
+    uint8_t one[8] = { [7] = 1 };
+
+    qtest_memwrite(qts, AP_GUEST_GO, one, sizeof(one));
+}
+
+static const char *guest_insn(void)
+{
+    const char *guest = g_getenv("VFIO_AP_GUEST_INSN");
+
+    if (!guest || !g_file_test(guest, G_FILE_TEST_EXISTS)) {
+        g_test_message("VFIO_AP_GUEST_INSN must name the AP test guest");
+        g_test_fail();
+        return NULL;
+    }
+    return guest;
+}
+
+/* the guest under TCG with @cpu, and a device on mdev A of @sim if any */
+static QTestState *guest_boot(const char *cpu, Sim *sim)
+{
+    g_autofree char *sock = sim ? sim_socket(sim, UUID_A) : NULL;
+    g_autofree char *dev = sock ?
+        g_strdup_printf("-device vfio-ap,id=ap0,socket=%s", sock) :
+        g_strdup("");
+
+    return qtest_initf(MACHINE "-accel tcg -cpu %s -kernel %s %s",
+                       cpu, guest_insn(), dev);
+}
+
+#define CHECK_OUTCOME(qts, n, want) \
+    g_assert_cmphex(guest_rec(qts, n).outcome, ==, (want))
+
+/* mdev A with adapters 1-2 (2 a CEX6) and domains 1-2 */
+static bool guest_sim_start(Sim *sim, const char *fault)
+{
+    const char *extra[] = { "--card", "2=12", fault ? "--x-fault" : NULL,
+                            fault, NULL };
+
+    if (!guest_insn() || !sim_start_with(sim, extra)) {
+        return false;
+    }
+    g_assert(sim_admin(sim, "write " UUID_A " assign_adapter 1") == 0);
+    g_assert(sim_admin(sim, "write " UUID_A " assign_adapter 2") == 0);
+    g_assert(sim_admin(sim, "write " UUID_A " assign_domain 1") == 0);
+    g_assert(sim_admin(sim, "write " UUID_A " assign_domain 2") == 0);
+    return true;
+}
+
+/* the guest's whole run against the simulator, past the assignment */
+static QTestState *guest_run(Sim *sim, const char *cpu)
+{
+    QTestState *qts = guest_boot(cpu, sim);
+
+    guest_wait_stage(qts, 1);
+    g_assert(sim_admin(sim, "write " UUID_A " assign_adapter 3") == 0);
+    wait_pending(qts, "ap0", 1);
+    guest_go(qts);
+    guest_wait_stage(qts, 2);
+    return qts;
+}
+
+/* a CPU model without AP: every AP instruction is an operation exception */
+static void test_guest_no_ap_facility(void)
+{
+    QTestState *qts;
+
+    if (!guest_insn()) {
+        return;
+    }
+    qts = guest_boot("qemu", NULL);
+    guest_wait_stage(qts, 1);
+    CHECK_OUTCOME(qts, REC_TAPQ_ZERO, AP_PGM + PGM_OPERATION);
+    CHECK_OUTCOME(qts, REC_PROBLEM_STATE, AP_PGM + PGM_OPERATION);
+    CHECK_OUTCOME(qts, REC_SPEC_NQAP_ODD, AP_PGM + PGM_OPERATION);
+    CHECK_OUTCOME(qts, REC_SPEC_DQAP_ODD, AP_PGM + PGM_OPERATION);
+    qtest_quit(qts);
+}
+
+/* AP facilities but no device: no queue, an empty configuration */
+static void test_guest_no_device(void)
+{
+    QTestState *qts;
+    int i;
+
+    if (!guest_insn()) {
+        return;
+    }
+    qts = guest_boot("max", NULL);
+    guest_wait_stage(qts, 1);
+    CHECK_OUTCOME(qts, REC_TAPQ_ZERO, 3);
+    g_assert_cmphex(GR1_RC(guest_rec(qts, REC_TAPQ_ZERO).gr1), ==, 1);
+    CHECK_OUTCOME(qts, REC_PROBLEM_STATE, AP_PGM + PGM_PRIVILEGED);
+    /* without a backend there is no APXA: ids above 63/15 are invalid */
+    CHECK_OUTCOME(qts, REC_SPEC_IDS, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_QCI, 0);
+    for (i = 0; i < 128; i++) {
+        g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1 + i), ==, 0);
+    }
+    guest_go(qts);
+    guest_wait_stage(qts, 2);
+    CHECK_OUTCOME(qts, REC_TAPQ_IN, 3);
+    g_assert_cmphex(GR1_RC(guest_rec(qts, REC_TAPQ_IN).gr1), ==, 1);
+    CHECK_OUTCOME(qts, REC_RSA, 3);
+    qtest_quit(qts);
+}
+
+/* the guest's AP configuration, queues and RSA requests, end to end */
+static void test_guest_sim(void)
+{
+    QTestState *qts;
+    Rec r;
+    int i;
+
+    if (!guest_sim_start(&sim_guest, NULL)) {
+        return;
+    }
+    qts = guest_run(&sim_guest, "max");
+
+    /* exceptions, in the architecture's order */
+    CHECK_OUTCOME(qts, REC_PROBLEM_STATE, AP_PGM + PGM_PRIVILEGED);
+    CHECK_OUTCOME(qts, REC_SPEC_FC, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_SPEC_AQIC, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_SPEC_QCI_ALIGN, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_SPEC_NQAP_ODD, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_SPEC_DQAP_ODD, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_ADDR_QCI, AP_PGM + PGM_ADDRESSING);
+    /* with the backend's APXA, adapter 64 is just not the guest's */
+    CHECK_OUTCOME(qts, REC_SPEC_IDS, 3);
+
+    /* QCI is the mdev's guest_matrix, before and after an assignment */
+    CHECK_OUTCOME(qts, REC_QCI, 0);
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1), ==, 0x40);  /* APXA */
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1 + 16), ==, 0x60);
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1 + 48), ==, 0x60);
+    CHECK_OUTCOME(qts, REC_QCI_AFTER, 0);
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI2 + 16), ==, 0x70);
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI2 + 48), ==, 0x60);
+
+    /* TAPQ: the card's info word inside the matrix, rc 01 outside */
+    r = guest_rec(qts, REC_TAPQ_IN);
+    g_assert_cmphex(r.outcome, ==, 0);
+    g_assert_cmphex(r.gr1, ==, GR1_EMPTY);
+    g_assert_cmphex(r.gr2 >> 56, ==, 0x6a);     /* mex4k crt4k A APXA */
+    g_assert_cmphex((r.gr2 >> 24) & 0xff, ==, 14);      /* CEX8 */
+    g_assert_cmphex(r.gr2 & 0xf, ==, 7);        /* depth 8 */
+    r = guest_rec(qts, REC_TAPQ_CEX6);
+    g_assert_cmphex((r.gr2 >> 24) & 0xff, ==, 12);
+    CHECK_OUTCOME(qts, REC_SPEC_T_BIT, 0);
+    CHECK_OUTCOME(qts, REC_TAPQ_OUT, 3);
+    g_assert_cmphex(GR1_RC(guest_rec(qts, REC_TAPQ_OUT).gr1), ==, 1);
+
+    /* RSA ME and CRT, 1024/2048/4096: the right results, ids back */
+    for (i = 0; i < 6; i++) {
+        r = guest_rec(qts, REC_RSA + i);
+        g_assert_cmphex(r.outcome, ==, 0);
+        g_assert_cmphex(r.gr2, ==, 0x1000 + i);
+        g_assert_cmphex(r.value, ==, 1);
+    }
+    r = guest_rec(qts, REC_OVERLAP_A);
+    g_assert(r.outcome == 0 && r.gr2 == 0x2001 && r.value == 1);
+    r = guest_rec(qts, REC_OVERLAP_B);
+    g_assert(r.outcome == 0 && r.gr2 == 0x2002 && r.value == 1);
+
+    /* depth + 1 is full; the 8 replies came in order and right */
+    r = guest_rec(qts, REC_QUEUE_FULL);
+    g_assert_cmphex(r.outcome, ==, 3);
+    g_assert_cmphex(GR1_RC(r.gr1), ==, 0x10);
+    g_assert(r.gr1 & GR1_FULL);
+    g_assert_cmphex(guest_rec(qts, REC_REPLY_ORDER).value, ==, 1);
+
+    /* a message across a page moves in parts; so does a long reply */
+    r = guest_rec(qts, REC_NQAP_PARTS);
+    g_assert(r.outcome == 0 && r.gr2 == 1 && r.value >= 1);
+    r = guest_rec(qts, REC_DQAP_PART);
+    g_assert_cmphex(r.outcome, ==, 2);
+    g_assert_cmphex(r.value, ==, 100);
+    g_assert_cmphex(r.gr2, ==, 16 + 256 - 100);        /* GR2 residual */
+    r = guest_rec(qts, REC_DQAP_REST);
+    g_assert(r.outcome == 0 && r.gr2 == 0x4002 && r.value == 1);
+
+    /* RAPQ and ZAPQ drop what was pending */
+    for (i = REC_RAPQ; i <= REC_ZAPQ; i++) {
+        r = guest_rec(qts, i);
+        g_assert_cmphex(r.outcome, ==, 3);
+        g_assert_cmphex(GR1_RC(r.gr1), ==, 0x10);
+    }
+
+    /* what the card cannot do: type 82 replies, then an empty queue */
+    r = guest_rec(qts, REC_TYPE82_MSGTYPE);
+    g_assert(r.outcome == 0 && r.value == 0x8220);
+    r = guest_rec(qts, REC_TYPE82_FORMAT);
+    g_assert(r.outcome == 0 && r.value == 0x8229);
+    r = guest_rec(qts, REC_DQAP_EMPTY);
+    g_assert(r.outcome == 3 && GR1_RC(r.gr1) == 0x10 && (r.gr1 & GR1_EMPTY));
+
+    qtest_quit(qts);
+    sim_stop(&sim_guest, SIGTERM);
+}
+
+/* the T bit without apft, QCI without apqci: specification exceptions */
+static void test_guest_facilities_off(void)
+{
+    QTestState *qts;
+
+    if (!guest_sim_start(&sim_guest, NULL)) {
+        return;
+    }
+    qts = guest_boot("max,apft=off,apqci=off", &sim_guest);
+    guest_wait_stage(qts, 1);
+    CHECK_OUTCOME(qts, REC_SPEC_T_BIT, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_QCI, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_TAPQ_ZERO, 3);
+    qtest_quit(qts);
+    sim_stop(&sim_guest, SIGTERM);
+}
+
+/*
+ * Each deliberately wrong answer of the simulated cards makes the check
+ * that guards against it fail: the checks above can fail.
+ */
+static void test_guest_catches_faults(void)
+{
+    static const struct {
+        const char *fault;
+        int rec;
+    } faults[] = {
+        { "corrupt-result", REC_RSA },
+        { "reply-order", REC_REPLY_ORDER },
+        { "no-depth-limit", REC_QUEUE_FULL },
+        { "tapq-info", REC_TAPQ_IN },
+    };
+    QTestState *qts;
+    size_t i;
+    Rec r;
+
+    for (i = 0; i < G_N_ELEMENTS(faults); i++) {
+        if (!guest_sim_start(&sim_guest, faults[i].fault)) {
+            return;
+        }
+        qts = guest_run(&sim_guest, "max");
+        r = guest_rec(qts, faults[i].rec);
+        switch (faults[i].rec) {
+        case REC_RSA:
+        case REC_REPLY_ORDER:
+            g_assert_cmphex(r.value, ==, 0);
+            break;
+        case REC_QUEUE_FULL:
+            g_assert_cmphex(r.outcome, ==, 0);
+            break;
+        default:
+            g_assert_cmphex((r.gr2 >> 24) & 0xff, !=, 14);
+        }
+        qtest_quit(qts);
+        sim_stop(&sim_guest, SIGTERM);
+    }
+}
+
+/* a backend without the region (a kernel's): the guest sees no queue */
+static void test_guest_backend_without_region(void)
+{
+    const char *extra[] = { "--regions", "0", NULL };
+    QTestState *qts;
+
+    if (!guest_insn() || !sim_start_with(&sim_guest, extra)) {
+        return;
+    }
+    g_assert(sim_admin(&sim_guest, "write " UUID_A " assign_adapter 1") == 0);
+    g_assert(sim_admin(&sim_guest, "write " UUID_A " assign_domain 1") == 0);
+    assert_warned(&sim_guest, SHARED_RAM, "the backend does not execute AP "
+                  "instructions: the guest sees no AP queue", true);
+    qts = guest_boot("max", &sim_guest);
+    guest_wait_stage(qts, 1);
+    CHECK_OUTCOME(qts, REC_TAPQ_ZERO, 3);
+    CHECK_OUTCOME(qts, REC_QCI, 0);
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1 + 16), ==, 0);
+    guest_go(qts);
+    guest_wait_stage(qts, 2);
+    CHECK_OUTCOME(qts, REC_TAPQ_IN, 3);
+    qtest_quit(qts);
+    sim_stop(&sim_guest, SIGTERM);
+}
+
+/* the backend dies while the guest runs: rc 01 answers, no hang */
+static void test_guest_backend_dies(void)
+{
+    QTestState *qts;
+    Rec r;
+
+    if (!guest_sim_start(&sim_guest, NULL)) {
+        return;
+    }
+    qts = guest_boot("max", &sim_guest);
+    guest_wait_stage(qts, 1);
+    CHECK_OUTCOME(qts, REC_QCI, 0);
+    sim_stop(&sim_guest, SIGKILL);
+    guest_go(qts);
+    guest_wait_stage(qts, 2);
+    r = guest_rec(qts, REC_TAPQ_IN);
+    g_assert_cmphex(r.outcome, ==, 3);
+    g_assert_cmphex(GR1_RC(r.gr1), ==, 1);
+    CHECK_OUTCOME(qts, REC_RSA, 3);
     qtest_quit(qts);
 }
 
@@ -457,7 +1033,20 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/sim/host-change", test_host_change);
     qtest_add_func("/vfio-ap/sim/backend-killed", test_backend_killed);
     qtest_add_func("/vfio-ap/sim/old-kernel", test_old_kernel);
+    qtest_add_func("/vfio-ap/sim/socket-address", test_socket_address);
+    qtest_add_func("/vfio-ap/sim/reset-drops-events", test_reset_drops_events);
+    qtest_add_func("/vfio-ap/sim/shared-memory-hint", test_shared_memory_hint);
     qtest_add_func("/vfio-ap/sim/guest-chsc-sei", test_guest_chsc_sei);
+    qtest_add_func("/vfio-ap/sim/guest-sei-after-drop",
+                   test_guest_sei_after_drop);
+    qtest_add_func("/vfio-ap/guest/no-ap-facility", test_guest_no_ap_facility);
+    qtest_add_func("/vfio-ap/guest/no-device", test_guest_no_device);
+    qtest_add_func("/vfio-ap/guest/sim", test_guest_sim);
+    qtest_add_func("/vfio-ap/guest/facilities-off", test_guest_facilities_off);
+    qtest_add_func("/vfio-ap/guest/catches-faults", test_guest_catches_faults);
+    qtest_add_func("/vfio-ap/guest/backend-without-region",
+                   test_guest_backend_without_region);
+    qtest_add_func("/vfio-ap/guest/backend-dies", test_guest_backend_dies);
 
     return g_test_run();
 }

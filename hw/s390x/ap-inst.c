@@ -1,0 +1,264 @@
+/*
+ * s390x AP (crypto adapter) instructions under TCG: PQAP, NQAP, DQAP
+ *
+ * What the architecture and KVM's PQAP intercept check comes first, in
+ * their order: the AP facility (operation exception), the problem state
+ * (privileged operation), then the specification exceptions.  Operands in
+ * guest memory go through the virtual memory helpers, so addressing and
+ * protection exceptions come out as the guest expects, before the device
+ * is asked; a part of a message or reply moves at most up to the next page
+ * boundary per execution (partial completion, the guest repeats).
+ *
+ * This work is licensed under the terms of the GNU GPL, version 2 or (at
+ * your option) any later version. See the COPYING file in the top-level
+ * directory.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "cpu.h"
+#include "s390x-internal.h"
+#include "exec/target_page.h"
+#include "hw/s390x/ap-bridge.h"
+#include "hw/s390x/ap-device.h"
+#include "hw/s390x/ap-inst.h"
+#include "trace.h"
+
+#define AP_OP_PQAP              0xb2af
+#define AP_OP_NQAP              0xb2ad
+#define AP_OP_DQAP              0xb2ae
+
+/* PQAP function codes (GR0 bits 32-39) */
+#define PQAP_TAPQ               0
+#define PQAP_AQIC               3
+#define PQAP_QCI                4
+#define PQAP_QACT               5
+
+#define GR0_FC(gr0)             (((gr0) >> 24) & 0xff)
+#define GR0_T_BIT               0x0000000000800000ULL
+/* bits 41-47 must be zero for AQIC */
+#define GR0_AQIC_RESERVED       0x00000000007f0000ULL
+/* an adapter id above 63 or a domain id above 15 */
+#define GR0_BEYOND_NON_APXA     0x000000000000c0f0ULL
+
+#define AP_QCI_SIZE             128
+#define AP_RC_Q_NOT_AVAIL       0x01
+
+static bool ap_insn_allowed(CPUS390XState *env, uintptr_t ra)
+{
+    if (!s390_has_feat(S390_FEAT_AP)) {
+        s390_program_interrupt(env, PGM_OPERATION, ra);
+        return false;
+    }
+    if (env->psw.mask & PSW_MASK_PSTATE) {
+        s390_program_interrupt(env, PGM_PRIVILEGED, ra);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The extended addressing of 256 adapters and domains (APXA) comes with
+ * the device's backend; without a device there is none.
+ */
+static bool ap_ids_valid(uint64_t gr0)
+{
+    return s390_get_ap_device() || !(gr0 & GR0_BEYOND_NON_APXA);
+}
+
+/* the PQAP checks of the architecture and of KVM's handle_pqap() */
+static bool ap_pqap_valid(uint64_t gr0, uint64_t gr2)
+{
+    switch (GR0_FC(gr0)) {
+    case PQAP_TAPQ:
+        if ((gr0 & GR0_T_BIT) &&
+            !s390_has_feat(S390_FEAT_AP_FACILITIES_TEST)) {
+            return false;
+        }
+        break;
+    case PQAP_AQIC:
+        if ((gr0 & GR0_AQIC_RESERVED) ||
+            !s390_has_feat(S390_FEAT_AP_QUEUE_INTERRUPT_CONTROL)) {
+            return false;
+        }
+        break;
+    case PQAP_QCI:
+        return s390_has_feat(S390_FEAT_AP_QUERY_CONFIG_INFO) && !(gr2 & 7);
+    case 1: /* RAPQ */
+    case 2: /* ZAPQ */
+    case PQAP_QACT:
+        break;
+    default:
+        return false;
+    }
+    return ap_ids_valid(gr0);
+}
+
+/*
+ * Have the device execute @insn.  Without a device, or when it fails, the
+ * guest finds no queue (and an empty configuration).
+ */
+static void ap_execute(APInsn *insn)
+{
+    APDevice *apdev = s390_get_ap_device();
+    Error *err = NULL;
+
+    if (apdev && AP_DEVICE_GET_CLASS(apdev)->execute &&
+        AP_DEVICE_GET_CLASS(apdev)->execute(apdev, insn, &err)) {
+        trace_ap_insn(insn->opcode, insn->gr0, insn->cc, insn->gr1);
+        return;
+    }
+    if (err) {
+        /* the device says so once; the guest goes on without the queue */
+        error_free(err);
+        trace_ap_insn_failed(insn->opcode, insn->gr0);
+    }
+    insn->data_len = 0;
+    if (insn->opcode == AP_OP_PQAP && GR0_FC(insn->gr0) == PQAP_QCI) {
+        memset(insn->data, 0, AP_QCI_SIZE);
+        insn->data_len = AP_QCI_SIZE;
+        insn->cc = 0;
+        return;
+    }
+    insn->gr1 = (uint64_t)AP_RC_Q_NOT_AVAIL << 16;
+    insn->gr2 = insn->opcode == AP_OP_DQAP ? 0 : insn->gr2;
+    insn->cc = 3;
+}
+
+/* bytes from @addr up to the next page boundary, at most @len */
+static uint64_t ap_part_len(uint64_t addr, uint64_t len)
+{
+    uint64_t to_page = TARGET_PAGE_SIZE - (addr & ~TARGET_PAGE_MASK);
+
+    return MIN(MIN(len, to_page), AP_INSN_DATA_MAX);
+}
+
+void ap_pqap_service_call(S390CPU *cpu, uintptr_t ra)
+{
+    CPUS390XState *env = &cpu->env;
+    g_autofree APInsn *insn = NULL;
+    uint64_t qci_addr;
+
+    if (!ap_insn_allowed(env, ra)) {
+        return;
+    }
+    if (!ap_pqap_valid(env->regs[0], env->regs[2])) {
+        s390_program_interrupt(env, PGM_SPECIFICATION, ra);
+        return;
+    }
+    insn = g_new0(APInsn, 1);
+    insn->opcode = AP_OP_PQAP;
+    insn->gr0 = env->regs[0];
+    insn->gr1 = env->regs[1];
+    insn->gr2 = env->regs[2];
+    qci_addr = wrap_address(env, env->regs[2]);
+    if (GR0_FC(insn->gr0) == PQAP_QCI &&
+        s390_cpu_virt_mem_check_write(cpu, qci_addr, 2, AP_QCI_SIZE)) {
+        s390_cpu_virt_mem_handle_exc(cpu, ra);
+        return;
+    }
+    ap_execute(insn);
+    if (GR0_FC(insn->gr0) == PQAP_QCI) {
+        if (s390_cpu_virt_mem_write(cpu, qci_addr, 2, insn->data,
+                                    AP_QCI_SIZE)) {
+            s390_cpu_virt_mem_handle_exc(cpu, ra);
+            return;
+        }
+    } else {
+        env->regs[1] = insn->gr1;
+    }
+    if (GR0_FC(insn->gr0) == PQAP_TAPQ || GR0_FC(insn->gr0) == PQAP_QACT) {
+        env->regs[2] = insn->gr2;
+    }
+    setcc(cpu, insn->cc);
+}
+
+/* NQAP and DQAP: even register pairs, and ids the machine can address */
+static bool ap_queue_insn_valid(CPUS390XState *env, uint8_t r1, uint8_t r2,
+                                uintptr_t ra)
+{
+    if ((r1 & 1) || (r2 & 1) || !ap_ids_valid(env->regs[0])) {
+        s390_program_interrupt(env, PGM_SPECIFICATION, ra);
+        return false;
+    }
+    return true;
+}
+
+void ap_nqap_service_call(S390CPU *cpu, uint8_t r1, uint8_t r2, uintptr_t ra)
+{
+    CPUS390XState *env = &cpu->env;
+    g_autofree APInsn *insn = NULL;
+    uint64_t addr, left, len;
+
+    if (!ap_insn_allowed(env, ra) || !ap_queue_insn_valid(env, r1, r2, ra)) {
+        return;
+    }
+    addr = wrap_address(env, env->regs[r2]);
+    left = env->regs[r2 + 1];
+    len = ap_part_len(addr, left);
+    insn = g_new0(APInsn, 1);
+    if (len && s390_cpu_virt_mem_read(cpu, addr, r2, insn->data, len)) {
+        s390_cpu_virt_mem_handle_exc(cpu, ra);
+        return;
+    }
+    insn->opcode = AP_OP_NQAP;
+    insn->gr0 = env->regs[0];
+    insn->psmid = (uint64_t)(uint32_t)env->regs[r1] << 32 |
+                  (uint32_t)env->regs[r1 + 1];
+    insn->length = left;
+    insn->data_len = len;
+    ap_execute(insn);
+    if (insn->cc == 0 || insn->cc == 2) {
+        /* the part was taken: the registers move past it */
+        env->regs[r2] += len;
+        env->regs[r2 + 1] -= len;
+    }
+    if (insn->cc != 2) {
+        env->regs[1] = insn->gr1;
+    }
+    setcc(cpu, insn->cc);
+}
+
+void ap_dqap_service_call(S390CPU *cpu, uint8_t r1, uint8_t r2, uintptr_t ra)
+{
+    CPUS390XState *env = &cpu->env;
+    g_autofree APInsn *insn = NULL;
+    uint64_t addr, room, limit;
+
+    if (!ap_insn_allowed(env, ra) || !ap_queue_insn_valid(env, r1, r2, ra)) {
+        return;
+    }
+    addr = wrap_address(env, env->regs[r2]);
+    room = env->regs[r2 + 1];
+    limit = ap_part_len(addr, room);
+    /* a reply part is taken from the queue only if it can be stored */
+    if (limit && s390_cpu_virt_mem_check_write(cpu, addr, r2, limit)) {
+        s390_cpu_virt_mem_handle_exc(cpu, ra);
+        return;
+    }
+    insn = g_new0(APInsn, 1);
+    insn->opcode = AP_OP_DQAP;
+    insn->gr0 = env->regs[0];
+    insn->length = room;
+    insn->data_len = limit;
+    ap_execute(insn);
+    if (insn->data_len) {
+        if (s390_cpu_virt_mem_write(cpu, addr, r2, insn->data,
+                                    insn->data_len)) {
+            s390_cpu_virt_mem_handle_exc(cpu, ra);
+            return;
+        }
+        env->regs[r2] += insn->data_len;
+        env->regs[r2 + 1] -= insn->data_len;
+    }
+    if (insn->cc != 3) {
+        env->regs[r1] = insn->psmid >> 32;
+        env->regs[r1 + 1] = (uint32_t)insn->psmid;
+    }
+    if (insn->cc == 0 || insn->cc == 3) {
+        env->regs[1] = insn->gr1;
+    }
+    env->regs[2] = insn->gr2;
+    setcc(cpu, insn->cc);
+}

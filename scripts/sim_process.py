@@ -1,0 +1,25 @@
+"""vfio-ap-sim and QEMU as child processes of the project's scripts."""
+
+import os
+import subprocess
+import time
+
+
+def start_sim(sim, sim_dir, uuid, stderr=subprocess.DEVNULL):
+    """vfio-ap-sim serving mdev @uuid in @sim_dir; (process, its socket)."""
+    proc = subprocess.Popen([sim, "--dir", sim_dir, "--mdev", uuid],
+                            stderr=stderr)
+    sock = os.path.join(sim_dir, uuid + ".sock")
+    for _ in range(500):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.01)
+    return proc, sock
+
+
+def stop_all(procs):
+    """Terminate what still runs, the last started first."""
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
