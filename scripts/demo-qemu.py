@@ -4,13 +4,16 @@
 Starts vfio-ap-sim (the vfio_ap driver's code serving an mdev over
 vfio-user) and QEMU with the device in libvirt's JSON form, then changes
 the mdev and the host in the simulator and shows each config-change event
-arriving in QEMU, and a device request unplugging the device.
+arriving in QEMU, and a device request unplugging the device.  Then a
+bare-metal guest under TCG (tests/guest/ap-insn.c) uses the queues: its
+AP configuration, the cards' information, RSA requests and their results.
 
-Usage: demo-qemu.py QEMU-BINARY VFIO-AP-SIM-BINARY
+Usage: demo-qemu.py QEMU-BINARY VFIO-AP-SIM-BINARY GUEST-ELF GUEST-HEADER
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,12 +22,109 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qmp_client import Qmp  # noqa: E402
+from qtest_client import Qtest  # noqa: E402
+from sim_process import start_sim, stop_all  # noqa: E402
 
 UUID = "62177883-f1bb-47f0-914d-32a22e3a8804"
 
 
+def guest_layout(header):
+    """The record numbers and addresses of tests/qtest/vfio-ap-guest.h."""
+    text = open(header).read()
+    body = re.search(r"enum \{(.*?)\};", text, re.S).group(1)
+    recs, n = {}, 0
+    for name, offset in re.findall(r"^\s*(REC_\w+)(?:\s*=\s*REC_RSA\s*\+\s*(\d+))?",
+                                   body, re.M):
+        n = recs["REC_RSA"] + int(offset) if offset else n
+        recs[name] = n
+        n += 1
+    return recs
+
+
+def show_guest(qemu, sim, guest, header, admin, tmp):
+    """The bare-metal guest uses the queues; what it saw, step by step."""
+    results = 0x70000
+    recs = guest_layout(header)
+    qci1 = results + 64 + recs["REC_COUNT"] * 32    # AP_GUEST_QCI1
+
+    def rec(name, plus=0):
+        base = results + 64 + (recs[name] + plus) * 32
+        return [qt.readq(base + 8 * i) for i in range(4)]
+
+    def qci_masks(addr):
+        def ids(off):
+            return [i for i in range(256)
+                    if qt.readb(addr + off + i // 8) & (0x80 >> (i % 8))]
+        return f"adapters {ids(16)}, domains {ids(48)}"
+
+    def wait_stage(stage):
+        for _ in range(3000):
+            if qt.readq(results) >= stage:
+                return
+            time.sleep(0.01)
+        sys.exit(f"demo: the guest did not reach stage {stage}")
+
+    uuid = "62177883-f1bb-47f0-914d-32a22e3a8805"
+    admin("create", uuid)
+    for attr, val in (("assign_adapter", "1"), ("assign_adapter", "2"),
+                      ("assign_domain", "1"), ("assign_domain", "2")):
+        admin("write", uuid, attr, val)
+    admin("card", "2", "12")
+    sock = os.path.join(tmp, uuid + ".sock")
+    qt = Qtest(os.path.join(tmp, "qtest.sock"))
+    args = [qemu, "-machine", "s390-ccw-virtio,memory-backend=mem",
+            "-object", "memory-backend-memfd,id=mem,size=128M,share=on",
+            "-m", "128M", "-accel", "tcg", "-cpu", "max", "-nodefaults",
+            "-display", "none", "-kernel", guest,
+            "-device", f"vfio-ap,socket={sock}",
+            "-qtest", f"unix:{os.path.join(tmp, 'qtest.sock')}",
+            "-qtest-log", "/dev/null"]
+    print("\n== a bare-metal guest under TCG uses the queues")
+    print("   " + " ".join(args[:-4]))
+    proc = subprocess.Popen(args)
+    try:
+        qt.accept()
+        wait_stage(1)
+        out = rec("REC_QCI")
+        print(f"  guest: QCI (cc {out[0]}): {qci_masks(qci1)}")
+        admin("write", uuid, "assign_adapter", "3")
+        time.sleep(0.2)
+        qt.writeq(results + 8, 1)
+        wait_stage(2)
+        print(f"  guest: QCI again: "
+              f"{qci_masks(qci1 + 128)}")
+        for name, apqn in (("REC_TAPQ_IN", "01.0001"), ("REC_TAPQ_CEX6", "02.0002")):
+            out = rec(name)
+            print(f"  guest: TAPQ {apqn}: cc {out[0]}, status 0x{out[1]:08x}, "
+                  f"info 0x{out[2]:016x} (type {(out[2] >> 24) & 0xff}, "
+                  f"depth {(out[2] & 0xf) + 1})")
+        out = rec("REC_TAPQ_OUT")
+        print(f"  guest: TAPQ 00.0001 (not the guest's): cc {out[0]}, "
+              f"response code 0x{(out[1] >> 16) & 0xff:02x}")
+        kinds = ["ME", "CRT"]
+        for i in range(6):
+            out = rec("REC_RSA", i)
+            print(f"  guest: RSA-{1024 << (i // 2)} {kinds[i % 2]}: NQAP, DQAP "
+                  f"cc {out[0]}, request id 0x{out[2]:x}, result "
+                  + ("right" if out[3] == 1 else "WRONG"))
+        out = rec("REC_QUEUE_FULL")
+        print(f"  guest: request 9 on a queue of 8: cc {out[0]}, "
+              f"response code 0x{(out[1] >> 16) & 0xff:02x} (queue full); "
+              f"replies in order: {'yes' if rec('REC_REPLY_ORDER')[3] else 'NO'}")
+        out = rec("REC_DQAP_PART")
+        print(f"  guest: a 272-byte reply into 100 bytes: cc {out[0]}, "
+              f"{out[3]} stored, GR2 residual {out[2]}")
+        out = rec("REC_TYPE82_MSGTYPE")
+        print(f"  guest: a message of type 0x51: reply type 0x{out[3] >> 8:02x}, "
+              f"code 0x{out[3] & 0xff:02x}")
+        if any(rec("REC_RSA", i)[3] != 1 for i in range(6)):
+            sys.exit("demo: an RSA result was wrong")
+    finally:
+        stop_all([proc])
+
+
 def main():
-    qemu, sim = sys.argv[1], sys.argv[2]
+    qemu, sim, guest, header = sys.argv[1:5]
     tmp = tempfile.mkdtemp(prefix="vfio-ap-demo-")
     procs = []
 
@@ -38,13 +138,8 @@ def main():
 
     try:
         log = open(os.path.join(tmp, "sim.log"), "w")
-        procs.append(subprocess.Popen([sim, "--dir", tmp, "--mdev", UUID],
-                                      stderr=log))
-        sock = os.path.join(tmp, UUID + ".sock")
-        for _ in range(500):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.01)
+        proc, sock = start_sim(sim, tmp, UUID, stderr=log)
+        procs.append(proc)
         print(f"== vfio-ap-sim serves mdev {UUID} on {sock}")
         admin("write", UUID, "assign_adapter", "0x03")
         admin("write", UUID, "assign_domain", "0x0005")
@@ -65,7 +160,7 @@ def main():
         def pending(expect):
             for _ in range(500):
                 got = qmp.cmd("qom-get", path=path,
-                              property="pending-config-events")
+                              property="x-pending-config-events")
                 if got == expect:
                     break
                 time.sleep(0.01)
@@ -97,12 +192,11 @@ def main():
         print("  QEMU: DEVICE_DELETED hostdev0")
         qmp.cmd("quit")
         procs[1].wait(timeout=10)
+
+        show_guest(qemu, sim, guest, header, admin, tmp)
         print("\ndemo: done")
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                p.wait(timeout=10)
+        stop_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
