@@ -70,7 +70,8 @@ struct VFIOAPDevice {
     /* config changes the guest has not fetched with CHSC SEI yet */
     uint32_t pending_cfg_events;
     /* the backend's instruction region, or NULL: it does not execute them */
-    struct vfio_ap_insn *insn_region;
+    struct vfio_ap_insn *insn_region;   /* our own copy */
+    struct vfio_ap_insn *insn_map;      /* the region mapped, or NULL */
     QTAILQ_ENTRY(VFIOAPDevice) next;
 };
 
@@ -279,6 +280,8 @@ static bool vfio_ap_attach_user(VFIOAPDevice *vapdev, Error **errp)
         return false;
     }
     vdev->io_ops = &vfio_user_device_io_ops_sock;
+    /* a region may come with a file descriptor to map it by */
+    vdev->use_region_fds = true;
     return vfio_device_attach_by_iommu_type(TYPE_VFIO_IOMMU_USER, vdev->name,
                                             vdev, &address_space_memory,
                                             errp);
@@ -311,24 +314,45 @@ static void vfio_ap_find_insn_region(VFIOAPDevice *vapdev)
     struct vfio_region_info *info;
     const uint32_t rw = VFIO_REGION_INFO_FLAG_READ |
                         VFIO_REGION_INFO_FLAG_WRITE;
+    void *map;
 
-    if (vdev->num_initial_regions > VFIO_AP_INSN_REGION_INDEX &&
-        !vfio_device_get_region_info(vdev, VFIO_AP_INSN_REGION_INDEX,
-                                     &info) &&
-        (info->flags & rw) == rw &&
-        info->size >= sizeof(struct vfio_ap_insn)) {
-        vapdev->insn_region = g_new0(struct vfio_ap_insn, 1);
-        if (vapdev->socket && !vfio_ap_ram_shared()) {
-            warn_report(VFIO_MSG_PREFIX "guest memory is not shared with "
-                        "the backend, so AP interrupts (AQIC) cannot work; "
-                        "add " VFIO_AP_SHARED_RAM_HINT, vdev->name);
+    if (vdev->num_initial_regions <= VFIO_AP_INSN_REGION_INDEX ||
+        vfio_device_get_region_info(vdev, VFIO_AP_INSN_REGION_INDEX, &info) ||
+        (info->flags & rw) != rw ||
+        info->size < sizeof(struct vfio_ap_insn)) {
+        if (!kvm_enabled()) {
+            warn_report(VFIO_MSG_PREFIX "the backend does not execute AP "
+                        "instructions: the guest sees no AP queue",
+                        vdev->name);
         }
-    } else if (!kvm_enabled()) {
-        warn_report(VFIO_MSG_PREFIX "the backend does not execute AP "
-                    "instructions: the guest sees no AP queue",
-                    vdev->name);
+        trace_vfio_ap_insn_region(vdev->name, 0, 0);
+        return;
     }
-    trace_vfio_ap_insn_region(vdev->name, !!vapdev->insn_region);
+    vapdev->insn_region = g_new0(struct vfio_ap_insn, 1);
+    /* mapped, an instruction costs one doorbell write instead of two */
+    if ((info->flags & VFIO_REGION_INFO_FLAG_MMAP) &&
+        info->size >= VFIO_AP_INSN_REGION_SIZE) {
+        map = mmap(NULL, VFIO_AP_INSN_REGION_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_SHARED,
+                   vfio_device_get_region_fd(vdev, VFIO_AP_INSN_REGION_INDEX),
+                   info->offset);
+        vapdev->insn_map = map == MAP_FAILED ? NULL : map;
+    }
+    trace_vfio_ap_insn_region(vdev->name, 1, !!vapdev->insn_map);
+    if (vapdev->socket && !vfio_ap_ram_shared()) {
+        warn_report(VFIO_MSG_PREFIX "guest memory is not shared with the "
+                    "backend, so AP interrupts (AQIC) cannot work; add "
+                    VFIO_AP_SHARED_RAM_HINT, vdev->name);
+    }
+}
+
+static void vfio_ap_drop_insn_region(VFIOAPDevice *vapdev)
+{
+    if (vapdev->insn_map) {
+        munmap(vapdev->insn_map, VFIO_AP_INSN_REGION_SIZE);
+        vapdev->insn_map = NULL;
+    }
+    g_clear_pointer(&vapdev->insn_region, g_free);
 }
 
 /* an AQIC that failed on its NIB address may want shared memory */
@@ -364,6 +388,32 @@ static bool vfio_ap_insn_result(struct vfio_ap_insn *r, APInsn *insn,
     return true;
 }
 
+/*
+ * The instruction in our copy, @in bytes of it, through the mapped region
+ * and its doorbell; the answer (at most @out bytes) back in our copy,
+ * taken once, since the backend may change the region at any time.
+ * Returns the bytes answered or a negative errno.
+ */
+static int vfio_ap_ring(VFIOAPDevice *vapdev, uint32_t in, uint32_t out)
+{
+    VFIODevice *vdev = &vapdev->vdev;
+    struct vfio_ap_insn *r = vapdev->insn_region;
+    uint64_t ring = 1;
+    int ret;
+
+    memcpy(vapdev->insn_map, r, in);
+    ret = vdev->io_ops->region_write(vdev, VFIO_AP_INSN_REGION_INDEX,
+                                     VFIO_AP_INSN_DOORBELL, sizeof(ring),
+                                     &ring, false);
+    if (ret != sizeof(ring)) {
+        return ret < 0 ? ret : -EIO;
+    }
+    memcpy(r, vapdev->insn_map, VFIO_AP_INSN_HDR_SIZE);
+    memcpy(r->data, vapdev->insn_map->data,
+           MIN(r->data_len, out - VFIO_AP_INSN_HDR_SIZE));
+    return out;
+}
+
 /* APDeviceClass::execute: one instruction through the region */
 static bool vfio_ap_execute(APDevice *apdev, APInsn *insn, Error **errp)
 {
@@ -392,11 +442,15 @@ static bool vfio_ap_execute(APDevice *apdev, APInsn *insn, Error **errp)
         /* the most the answer may carry: a reply part or a QCI block */
         out += insn->opcode == VFIO_AP_OP_DQAP ? insn->data_len : 128;
     }
-    ret = vdev->io_ops->region_write(vdev, VFIO_AP_INSN_REGION_INDEX, 0, in,
-                                     r, false);
-    if (ret == (int)in) {
-        ret = vdev->io_ops->region_read(vdev, VFIO_AP_INSN_REGION_INDEX, 0,
-                                        out, r);
+    if (vapdev->insn_map) {
+        ret = vfio_ap_ring(vapdev, in, out);
+    } else {
+        ret = vdev->io_ops->region_write(vdev, VFIO_AP_INSN_REGION_INDEX, 0,
+                                         in, r, false);
+        if (ret == (int)in) {
+            ret = vdev->io_ops->region_read(vdev, VFIO_AP_INSN_REGION_INDEX,
+                                            0, out, r);
+        }
     }
     if (ret < (int)VFIO_AP_INSN_HDR_SIZE) {
         error_setg_errno(errp, ret < 0 ? -ret : EIO, VFIO_MSG_PREFIX
@@ -414,7 +468,7 @@ static bool vfio_ap_execute(APDevice *apdev, APInsn *insn, Error **errp)
      */
     error_report("%s; the guest's AP queues are gone",
                  error_get_pretty(*errp));
-    g_clear_pointer(&vapdev->insn_region, g_free);
+    vfio_ap_drop_insn_region(vapdev);
     return false;
 }
 
@@ -574,7 +628,7 @@ static void vfio_ap_realize(DeviceState *dev, Error **errp)
 error_irq:
     vfio_ap_unregister_irq(vapdev, VFIO_AP_REQ_IRQ_INDEX);
 error:
-    g_clear_pointer(&vapdev->insn_region, g_free);
+    vfio_ap_drop_insn_region(vapdev);
     /* without a name yet, the message already says which device */
     if (vdev->name) {
         error_prepend(errp, VFIO_MSG_PREFIX, vdev->name);
@@ -592,8 +646,8 @@ static void vfio_ap_unrealize(DeviceState *dev)
     vapdev->pending_cfg_events = 0;
     vfio_ap_unregister_irq(vapdev, VFIO_AP_CFG_CHG_IRQ_INDEX);
     vfio_ap_unregister_irq(vapdev, VFIO_AP_REQ_IRQ_INDEX);
+    vfio_ap_drop_insn_region(vapdev);
     vfio_ap_detach(vapdev);
-    g_clear_pointer(&vapdev->insn_region, g_free);
 }
 
 static void vfio_ap_reset(DeviceState *dev)

@@ -745,11 +745,16 @@ static QTestState *guest_boot(const char *cpu, Sim *sim)
 #define CHECK_OUTCOME(qts, n, want) \
     g_assert_cmphex(guest_rec(qts, n).outcome, ==, (want))
 
-/* mdev A with adapters 1-2 (2 a CEX6) and domains 1-2 */
+/*
+ * mdev A with adapters 1-2 (2 a CEX6) and domains 1-2; @fault: a fault of
+ * the cards (--x-fault), --no-region-mmap, or NULL
+ */
 static bool guest_sim_start(Sim *sim, const char *fault)
 {
-    const char *extra[] = { "--card", "2=12", fault ? "--x-fault" : NULL,
-                            fault, NULL };
+    bool unmapped = fault && !strcmp(fault, "--no-region-mmap");
+    const char *extra[] = { "--card", "2=12",
+                            fault ? (unmapped ? fault : "--x-fault") : NULL,
+                            unmapped ? NULL : fault, NULL };
 
     if (!guest_insn() || !sim_start_with(sim, extra)) {
         return false;
@@ -912,6 +917,30 @@ static void test_guest_sim(void)
     sim_stop(&sim_guest, SIGTERM);
 }
 
+/* the region by write and read, not mapped: the same results */
+static void test_guest_sim_unmapped(void)
+{
+    QTestState *qts;
+    Rec r;
+    int i;
+
+    if (!guest_sim_start(&sim_guest, "--no-region-mmap")) {
+        return;
+    }
+    qts = guest_run(&sim_guest, "max");
+    CHECK_OUTCOME(qts, REC_QCI, 0);
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI2 + 16), ==, 0x70);
+    for (i = 0; i < 6; i++) {
+        r = guest_rec(qts, REC_RSA + i);
+        g_assert(r.outcome == 0 && r.gr2 == 0x1000 + i && r.value == 1);
+    }
+    r = guest_rec(qts, REC_DQAP_PART);
+    g_assert(r.outcome == 2 && r.value == 100 && r.gr2 == 16 + 256 - 100);
+    g_assert_cmphex(guest_rec(qts, REC_DQAP_REST).value, ==, 1);
+    qtest_quit(qts);
+    sim_stop(&sim_guest, SIGTERM);
+}
+
 /* the T bit without apft, QCI without apqci: specification exceptions */
 static void test_guest_facilities_off(void)
 {
@@ -995,6 +1024,33 @@ static void test_guest_backend_without_region(void)
     sim_stop(&sim_guest, SIGTERM);
 }
 
+/* the backend stops answering: the reply times out, the guest goes on */
+static void test_guest_backend_hangs(void)
+{
+    g_autofree char *sock = NULL;
+    QTestState *qts;
+    Rec r;
+
+    if (!guest_sim_start(&sim_guest, NULL)) {
+        return;
+    }
+    sock = sim_socket(&sim_guest, UUID_A);
+    qts = qtest_initf(MACHINE "-accel tcg -cpu max -kernel %s "
+                      "-device vfio-ap,id=ap0,socket=%s,x-msg-timeout=300",
+                      guest_insn(), sock);
+    guest_wait_stage(qts, 1);
+    CHECK_OUTCOME(qts, REC_QCI, 0);
+    kill(sim_guest.pid, SIGSTOP);
+    guest_go(qts);
+    guest_wait_stage(qts, 2);
+    r = guest_rec(qts, REC_TAPQ_IN);
+    g_assert_cmphex(r.outcome, ==, 3);
+    g_assert_cmphex(GR1_RC(r.gr1), ==, 1);
+    kill(sim_guest.pid, SIGCONT);
+    qtest_quit(qts);
+    sim_stop(&sim_guest, SIGTERM);
+}
+
 /* the backend dies while the guest runs: rc 01 answers, no hang */
 static void test_guest_backend_dies(void)
 {
@@ -1042,10 +1098,12 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/guest/no-ap-facility", test_guest_no_ap_facility);
     qtest_add_func("/vfio-ap/guest/no-device", test_guest_no_device);
     qtest_add_func("/vfio-ap/guest/sim", test_guest_sim);
+    qtest_add_func("/vfio-ap/guest/sim-unmapped", test_guest_sim_unmapped);
     qtest_add_func("/vfio-ap/guest/facilities-off", test_guest_facilities_off);
     qtest_add_func("/vfio-ap/guest/catches-faults", test_guest_catches_faults);
     qtest_add_func("/vfio-ap/guest/backend-without-region",
                    test_guest_backend_without_region);
+    qtest_add_func("/vfio-ap/guest/backend-hangs", test_guest_backend_hangs);
     qtest_add_func("/vfio-ap/guest/backend-dies", test_guest_backend_dies);
 
     return g_test_run();

@@ -24,15 +24,21 @@
 /*
  * The instruction region.  Under KVM, SIE executes the AP instructions and
  * a kernel backend has no such region.  A backend that offers it (region
- * index VFIO_AP_INSN_REGION_INDEX, readable and writable, at least
- * sizeof(struct vfio_ap_insn) bytes) executes one instruction per write:
+ * index VFIO_AP_INSN_REGION_INDEX, readable and writable,
+ * VFIO_AP_INSN_REGION_SIZE bytes) executes one instruction per write.
+ * The region holds a struct vfio_ap_insn at offset 0 and a doorbell at
+ * VFIO_AP_INSN_DOORBELL:
  *
- *   1. the VMM writes the header and, for NQAP, data_len bytes of data at
- *      offset 0, in one write;
+ *   1. the VMM puts the header and, for NQAP, data_len bytes of data at
+ *      offset 0: with one write there, which also executes it; or, in a
+ *      region it has mapped (VFIO_REGION_INFO_FLAG_MMAP), by storing them
+ *      and then writing any 8 bytes to the doorbell, which executes it;
  *   2. the backend executes the instruction against the guest's AP
- *      configuration (the masks of its CRYCB), never trusting the VMM;
+ *      configuration (the masks of its CRYCB), never trusting the VMM: it
+ *      takes a copy of what is in the region before it looks at it, and
+ *      stores the result there before the write completes;
  *   3. the VMM reads the header back, and data_len bytes of data for DQAP
- *      and PQAP(QCI), at offset 0.
+ *      and PQAP(QCI), at offset 0 (with a read, or from its mapping).
  *
  * Numbers are in host byte order; data is the guest's bytes as they are.
  * The backend answers every write, and sends no request to the VMM while
@@ -44,6 +50,10 @@
 
 /* the most data one execution moves: the VMM stops at a page boundary */
 #define VFIO_AP_INSN_DATA_MAX		4096
+
+/* the size of the region, and the doorbell in its last 8 bytes */
+#define VFIO_AP_INSN_REGION_SIZE	8192
+#define VFIO_AP_INSN_DOORBELL		(VFIO_AP_INSN_REGION_SIZE - 8)
 
 #define VFIO_AP_OP_PQAP			0xb2af
 #define VFIO_AP_OP_NQAP			0xb2ad

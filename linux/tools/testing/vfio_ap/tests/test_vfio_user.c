@@ -387,15 +387,54 @@ static int region_read(int sock, struct vfio_ap_insn *insn, uint32_t region,
 	return ret;
 }
 
+/* a reply that may carry a file descriptor (SCM_RIGHTS) in *@fd */
+static int recv_reply_fd(int sock, void *out, size_t outlen, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct vfio_user_hdr hdr;
+	struct iovec iov = { &hdr, sizeof(hdr) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+
+	*fd = -1;
+	if (recvmsg(sock, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC) != sizeof(hdr))
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	CHECK_EQ_INT(hdr.id, next_id);
+	if (hdr.size > sizeof(hdr)) {
+		CHECK(hdr.size - sizeof(hdr) <= outlen);
+		CHECK(recv(sock, out, hdr.size - sizeof(hdr), MSG_WAITALL) ==
+		      (ssize_t)(hdr.size - sizeof(hdr)));
+	}
+	return hdr.flags & VFIO_USER_F_ERROR ? (int)hdr.error_reply : 0;
+}
+
+/* a write of @count bytes to the doorbell */
+static int doorbell(int sock, uint32_t count)
+{
+	struct {
+		struct region_rw rw;
+		uint64_t ring;
+	} msg = { { VFIO_AP_INSN_DOORBELL, 0, count }, 1 };
+	struct region_rw out;
+
+	return xfer(sock, VFIO_USER_REGION_WRITE, &msg, sizeof(msg.rw) + count,
+		    NULL, 0, &out, sizeof(out));
+}
+
 /* one instruction per write, its result read back; bad accesses refused */
 static void test_insn_region(void)
 {
 	struct vfio_region_info rinfo = { .argsz = sizeof(rinfo) };
 	struct vfio_device_info info = { .argsz = 16 };
 	struct vfio_ap_insn insn = { .opcode = VFIO_AP_OP_PQAP, .gr0 = 4UL << 24 };
+	struct vfio_ap_insn *map;
 	struct mdev_device *m;
 	struct server s;
-	int sock;
+	int sock, region_fd = -1;
 
 	t_machine_up("0-3", "0-3", "0");
 	m = t_mdev_with(UUID1, "1", "2");
@@ -404,11 +443,13 @@ static void test_insn_region(void)
 	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_INFO, &info, 16, NULL, 0,
 			  &info, sizeof(info)), 0);
 	CHECK_EQ_INT(info.num_regions, 1);
-	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_REGION_INFO, &rinfo,
-			  sizeof(rinfo), NULL, 0, &rinfo, sizeof(rinfo)), 0);
-	CHECK_EQ_INT(rinfo.size, sizeof(struct vfio_ap_insn));
+	send_msg(sock, VFIO_USER_DEVICE_GET_REGION_INFO, 0, &rinfo,
+		 sizeof(rinfo), NULL, 0);
+	CHECK_EQ_INT(recv_reply_fd(sock, &rinfo, sizeof(rinfo), &region_fd), 0);
+	CHECK_EQ_INT(rinfo.size, VFIO_AP_INSN_REGION_SIZE);
 	CHECK_EQ_INT(rinfo.flags, VFIO_REGION_INFO_FLAG_READ |
-		     VFIO_REGION_INFO_FLAG_WRITE);
+		     VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP);
+	CHECK(region_fd >= 0);
 
 	/* QCI: the guest's masks come back with the header and 128 bytes */
 	CHECK_EQ_INT(region_write(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), 0);
@@ -432,6 +473,22 @@ static void test_insn_region(void)
 	CHECK_EQ_INT(region_read(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), 0);
 	CHECK_EQ_INT(insn.opcode, 0);		/* nothing executed */
 
+	/* in the mapped region, executed by the doorbell */
+	map = mmap(NULL, VFIO_AP_INSN_REGION_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, region_fd, 0);
+	CHECK(map != MAP_FAILED);
+	*map = (struct vfio_ap_insn){ .opcode = VFIO_AP_OP_PQAP,
+				      .gr0 = AP_MKQID(1, 2) | 0x800000 };
+	CHECK_EQ_INT(doorbell(sock, 8), 0);
+	CHECK_EQ_INT(map->cc, 0);
+	CHECK_EQ_INT((map->gr2 >> 24) & 0xff, AP_DEVICE_TYPE_CEX8);
+	CHECK_EQ_INT(doorbell(sock, 4), EINVAL);	/* not the doorbell */
+	map->opcode = 0x1234;				/* executes nothing */
+	CHECK_EQ_INT(doorbell(sock, 8), EINVAL);
+	CHECK_EQ_INT(map->opcode, 0);
+	munmap(map, VFIO_AP_INSN_REGION_SIZE);
+	close(region_fd);
+
 	/* TAPQ of the guest's queue and of one it does not have */
 	insn = (struct vfio_ap_insn){ .opcode = VFIO_AP_OP_PQAP,
 				      .gr0 = AP_MKQID(1, 2) | 0x800000 };
@@ -444,6 +501,15 @@ static void test_insn_region(void)
 	CHECK_EQ_INT(region_read(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), 0);
 	CHECK_EQ_INT(insn.cc, 3);
 	CHECK_EQ_INT((insn.gr1 >> 16) & 0xff, AP_RESPONSE_Q_NOT_AVAIL);
+
+	/* a region that cannot be mapped: no fd, no MMAP flag */
+	vfio_user_region_mmap = false;
+	send_msg(sock, VFIO_USER_DEVICE_GET_REGION_INFO, 0, &rinfo,
+		 sizeof(rinfo), NULL, 0);
+	CHECK_EQ_INT(recv_reply_fd(sock, &rinfo, sizeof(rinfo), &region_fd), 0);
+	CHECK_EQ_INT(region_fd, -1);
+	CHECK(!(rinfo.flags & VFIO_REGION_INFO_FLAG_MMAP));
+	vfio_user_region_mmap = true;
 
 	/* playing a kernel backend: no region */
 	vfio_user_regions = 0;

@@ -59,6 +59,7 @@ static void usage(FILE *f)
 		"                   [--define UUID=MDEVCTL-JSON-FILE]...\n"
 		"                   [--irqs 1|2]  (1: no config-change irq)\n"
 		"                   [--regions 0|1]  (0: no instruction region)\n"
+		"                   [--no-region-mmap]  (region by read/write only)\n"
 		"                   [--card APID=TYPE]...  (TYPE 10-14, CEX4-CEX8)\n"
 		"                   [--x-fault NAME]...  (corrupt-result,\n"
 		"                    reply-order, no-depth-limit, tapq-info)\n"
@@ -148,6 +149,7 @@ int main(int argc, char **argv)
 		{ "define", required_argument, NULL, 'f' },
 		{ "irqs", required_argument, NULL, 'i' },
 		{ "regions", required_argument, NULL, 'r' },
+		{ "no-region-mmap", no_argument, NULL, 'M' },
 		{ "card", required_argument, NULL, 't' },
 		{ "x-fault", required_argument, NULL, 'x' },
 		{ "daemon", no_argument, NULL, 'b' },
@@ -199,6 +201,7 @@ int main(int argc, char **argv)
 			}
 			vfio_user_regions = atoi(optarg);
 			break;
+		case 'M': vfio_user_region_mmap = false; break;
 		case 't':
 			if (ncards == (int)ARRAY_SIZE(cards)) {
 				usage(stderr);

@@ -7,6 +7,7 @@
  * gets an error reply and changes nothing; one whose framing cannot be
  * trusted ends the connection.
  */
+#define _GNU_SOURCE	/* memfd_create */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 
 unsigned int vfio_user_irqs = VFIO_AP_IRQ_COUNT;
 unsigned int vfio_user_regions = 1;
+bool vfio_user_region_mmap = true;
 
 /* REGION_READ and REGION_WRITE: where, and how much */
 struct region_access {
@@ -60,7 +62,13 @@ struct conn {
 	size_t len;
 	int fds[VFIO_USER_MAX_FDS];
 	int nfds;
-	/* the instruction region: the last instruction and its result */
+	/*
+	 * The instruction region, in memory the client may map (region_fd),
+	 * and the private copy an instruction is executed from: the client
+	 * may change the region at any time.
+	 */
+	uint8_t *region;
+	int region_fd;
 	struct vfio_ap_insn insn;
 	struct {
 		struct region_access access;
@@ -137,8 +145,35 @@ static int send_all(int sock, const void *buf, size_t len)
 	return 0;
 }
 
-/* the reply to the current message: @err 0 with @data, or an errno alone */
-static int reply(struct conn *c, int err, const void *data, size_t len)
+/* send the header with @fd attached (SCM_RIGHTS) */
+static int send_hdr_fd(int sock, const struct vfio_user_hdr *hdr, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { (void *)hdr, sizeof(*hdr) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	ssize_t n;
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	do {
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	/* a short send of the header: the rest goes without the fd */
+	return send_all(sock, (const char *)hdr + n, sizeof(*hdr) - n);
+}
+
+/*
+ * The reply to the current message: @err 0 with @data (and @fd, if not
+ * -1, passed along), or an errno alone.
+ */
+static int reply_fd(struct conn *c, int err, const void *data, size_t len,
+		    int fd)
 {
 	struct vfio_user_hdr hdr = c->hdr;
 	int ret;
@@ -157,10 +192,16 @@ static int reply(struct conn *c, int err, const void *data, size_t len)
 	hdr.flags = VFIO_USER_F_REPLY | (err ? VFIO_USER_F_ERROR : 0);
 	hdr.error_reply = err;
 	hdr.size = sizeof(hdr) + len;
-	ret = send_all(c->sock, &hdr, sizeof(hdr));
+	ret = fd >= 0 && !err ? send_hdr_fd(c->sock, &hdr, fd) :
+				send_all(c->sock, &hdr, sizeof(hdr));
 	if (!ret && len)
 		ret = send_all(c->sock, data, len);
 	return ret;
+}
+
+static int reply(struct conn *c, int err, const void *data, size_t len)
+{
+	return reply_fd(c, err, data, len, -1);
 }
 
 static int do_version(struct conn *c)
@@ -314,6 +355,7 @@ static int do_info_ioctl(struct conn *c, unsigned int cmd, size_t argsz)
 
 static int do_region_info(struct conn *c)
 {
+	bool mmap_ok = vfio_user_region_mmap && c->region_fd >= 0;
 	struct vfio_region_info info;
 
 	if (c->len < sizeof(info) || c->nfds)
@@ -321,15 +363,39 @@ static int do_region_info(struct conn *c)
 	memcpy(&info, c->payload, sizeof(info));
 	if (info.argsz < sizeof(info) || info.index >= vfio_user_regions)
 		return reply(c, EINVAL, NULL, 0);
-	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+		     (mmap_ok ? VFIO_REGION_INFO_FLAG_MMAP : 0);
 	info.cap_offset = 0;
-	info.size = sizeof(struct vfio_ap_insn);
-	info.offset = 0;
+	info.size = VFIO_AP_INSN_REGION_SIZE;
+	info.offset = 0;		/* in the file descriptor sent along */
 	info.argsz = sizeof(info);
-	return reply(c, 0, &info, sizeof(info));
+	return reply_fd(c, 0, &info, sizeof(info), mmap_ok ? c->region_fd : -1);
 }
 
-/* a write of the instruction region executes the instruction in it */
+/*
+ * Execute the instruction in the region, of which @len bytes were written,
+ * from a private copy; the result goes back into the region.
+ */
+static int execute_region(struct conn *c, size_t len)
+{
+	int ret;
+
+	memcpy(&c->insn, c->region, sizeof(c->insn));
+	ret = sim_insn_execute(c->kvm, &c->insn, len);
+	if (ret) {
+		/* nothing was executed: there is no result to read */
+		memset(c->region, 0, VFIO_AP_INSN_HDR_SIZE);
+		return ret;
+	}
+	memcpy(c->region, &c->insn, VFIO_AP_INSN_HDR_SIZE + c->insn.data_len);
+	return 0;
+}
+
+/*
+ * A write of the instruction region executes the instruction: written
+ * at offset 0 with the write, or already in the mapped region when the
+ * doorbell is written.
+ */
 static int do_region_write(struct conn *c)
 {
 	struct region_access acc;
@@ -338,18 +404,19 @@ static int do_region_write(struct conn *c)
 	if (c->len < sizeof(acc) || c->nfds)
 		return reply(c, EINVAL, NULL, 0);
 	memcpy(&acc, c->payload, sizeof(acc));
-	if (acc.region >= vfio_user_regions || acc.offset ||
-	    acc.count != c->len - sizeof(acc) ||
-	    acc.count > sizeof(c->insn) || acc.count < VFIO_AP_INSN_HDR_SIZE)
+	if (acc.region >= vfio_user_regions ||
+	    acc.count != c->len - sizeof(acc))
 		return reply(c, EINVAL, NULL, 0);
-	memcpy(&c->insn, c->payload + sizeof(acc), acc.count);
-	ret = sim_insn_execute(c->kvm, &c->insn, acc.count);
-	if (ret) {
-		/* nothing was executed: there is no result to read */
-		memset(&c->insn, 0, VFIO_AP_INSN_HDR_SIZE);
-		return reply(c, -ret, NULL, 0);
+	if (acc.offset == VFIO_AP_INSN_DOORBELL && acc.count == 8) {
+		ret = execute_region(c, sizeof(c->insn));
+	} else if (acc.offset == 0 && acc.count >= VFIO_AP_INSN_HDR_SIZE &&
+		   acc.count <= sizeof(c->insn)) {
+		memcpy(c->region, c->payload + sizeof(acc), acc.count);
+		ret = execute_region(c, acc.count);
+	} else {
+		return reply(c, EINVAL, NULL, 0);
 	}
-	return reply(c, 0, &acc, sizeof(acc));
+	return ret ? reply(c, -ret, NULL, 0) : reply(c, 0, &acc, sizeof(acc));
 }
 
 static int do_region_read(struct conn *c)
@@ -363,7 +430,7 @@ static int do_region_read(struct conn *c)
 	    acc.count > sizeof(c->insn) - acc.offset)
 		return reply(c, EINVAL, NULL, 0);
 	c->out.access = acc;
-	memcpy(c->out.data, (uint8_t *)&c->insn + acc.offset, acc.count);
+	memcpy(c->out.data, c->region + acc.offset, acc.count);
 	return reply(c, 0, &c->out, sizeof(acc) + acc.count);
 }
 
@@ -461,6 +528,26 @@ static void conn_end(struct conn *c)
 	close_fds(c);
 }
 
+/* the region's memory: a memfd the client can map, or private memory */
+static int region_create(struct conn *c)
+{
+	c->region_fd = memfd_create("vfio-ap-insn", MFD_CLOEXEC);
+	if (c->region_fd >= 0 &&
+	    ftruncate(c->region_fd, VFIO_AP_INSN_REGION_SIZE)) {
+		close(c->region_fd);
+		c->region_fd = -1;
+	}
+	c->region = mmap(NULL, VFIO_AP_INSN_REGION_SIZE, PROT_READ | PROT_WRITE,
+			 c->region_fd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS,
+			 c->region_fd, 0);
+	if (c->region == MAP_FAILED) {
+		if (c->region_fd >= 0)
+			close(c->region_fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int vfio_user_serve(struct vfio_device *vdev, int sock)
 {
 	struct conn *c = calloc(1, sizeof(*c));
@@ -471,7 +558,8 @@ int vfio_user_serve(struct vfio_device *vdev, int sock)
 	c->vdev = vdev;
 	c->sock = sock;
 	c->payload = malloc(VFIO_USER_MAX_MSG);
-	if (!c->payload) {
+	if (!c->payload || region_create(c)) {
+		free(c->payload);
 		free(c);
 		return -ENOMEM;
 	}
@@ -496,6 +584,9 @@ int vfio_user_serve(struct vfio_device *vdev, int sock)
 			break;
 	}
 	conn_end(c);
+	munmap(c->region, VFIO_AP_INSN_REGION_SIZE);
+	if (c->region_fd >= 0)
+		close(c->region_fd);
 	free(c->payload);
 	free(c);
 	return ret;

@@ -82,6 +82,8 @@ extern unsigned int vfio_user_irqs;
  * machine without SIE) or not (0, as a real kernel's vfio_ap device).
  */
 extern unsigned int vfio_user_regions;
+/* whether the client may map the region (and execute with its doorbell) */
+extern bool vfio_user_region_mmap;
 
 /*
  * Serve one client connected on @sock for @vdev until it disconnects or
