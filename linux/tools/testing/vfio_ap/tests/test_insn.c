@@ -451,6 +451,44 @@ static void test_bad_region_input(void)
 	guest_down();
 }
 
+/* PQAP(AQIC) reaches the driver's hook, as KVM's intercept would */
+static void test_aqic_reaches_driver(void)
+{
+	struct vfio_ap_queue *q;
+
+	guest_up();
+	/* a NIB in the guest's memory: pinned, interrupts on */
+	insn.gr1 = 0x0000800000000006UL;
+	insn.gr2 = 0x2000;
+	CHECK_EQ_INT(pqap(3, AP_MKQID(1, 1), 0), 0);
+	CHECK(insn.gr1 & 0x01000000UL);			/* interrupts enabled */
+	CHECK_EQ_INT(sim_pins_live(), 1);
+	mutex_lock(&matrix_dev->mdevs_lock);
+	q = vfio_ap_find_queue(AP_MKQID(1, 1));
+	CHECK(q && q->saved_iova == 0x2000 && q->saved_isc == 6);
+	mutex_unlock(&matrix_dev->mdevs_lock);
+	/* again: the driver says "otherwise changed" */
+	insn.gr1 = 0x0000800000000006UL;
+	insn.gr2 = 0x2000;
+	CHECK_EQ_INT(pqap(3, AP_MKQID(1, 1), 0), 3);
+	CHECK_EQ_INT(RC(insn.gr1), AP_RESPONSE_OTHERWISE_CHANGED);
+	/* a NIB outside the guest's memory: invalid address */
+	insn.gr1 = 0x0000800000000006UL;
+	insn.gr2 = 0x7fff0000;
+	CHECK_EQ_INT(pqap(3, AP_MKQID(1, 2), 0), 3);
+	CHECK_EQ_INT(RC(insn.gr1), AP_RESPONSE_INVALID_ADDRESS);
+	/* off again: the pin is given back */
+	insn.gr1 = 0;
+	CHECK_EQ_INT(pqap(3, AP_MKQID(1, 1), 0), 0);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	/* a queue that is not the guest's */
+	insn.gr1 = 0x0000800000000006UL;
+	insn.gr2 = 0x2000;
+	CHECK_EQ_INT(pqap(3, AP_MKQID(0, 0), 0), 3);
+	CHECK_EQ_INT(RC(insn.gr1), AP_RESPONSE_Q_NOT_AVAIL);
+	guest_down();
+}
+
 /* each deliberately wrong answer of the cards is caught by the checks */
 static void test_faults_caught(void)
 {
@@ -497,6 +535,7 @@ int main(void)
 	t_run("insn: RAPQ and ZAPQ drop pending work", test_reset_drops);
 	t_run("insn: bad requests get type 82", test_bad_requests);
 	t_run("insn: bad region input refused", test_bad_region_input);
+	t_run("insn: AQIC reaches the driver's PQAP hook", test_aqic_reaches_driver);
 	t_run("insn: wrong card answers caught", test_faults_caught);
 	for (i = 0; i < 3; i++)
 		EVP_PKEY_free(keys[i]);
