@@ -43,7 +43,54 @@
 #define GR0_BEYOND_NON_APXA     0x000000000000c0f0ULL
 
 #define AP_QCI_SIZE             128
+/* QCI without a device: information there (a flag set), nothing in it */
+#define AP_QCI_FLAG_APXA        0x40
+#define AP_QCI_NA_NON_APXA      63
+#define AP_QCI_ND_NON_APXA      15
 #define AP_RC_Q_NOT_AVAIL       0x01
+
+/*
+ * The instruction being executed.  The helpers run with the BQL held, so
+ * one is enough; and a program exception leaves them by a long jump, so
+ * nothing they use may need freeing.
+ */
+static APInsn ap_insn;
+
+/* a fresh instruction: the header cleared, the data left as it is */
+static APInsn *ap_insn_new(uint16_t opcode, uint64_t gr0)
+{
+    memset(&ap_insn, 0, offsetof(APInsn, data));
+    ap_insn.opcode = opcode;
+    ap_insn.gr0 = gr0;
+    return &ap_insn;
+}
+
+/*
+ * Advance the address in @r by @len and take @len from the length in
+ * @r + 1, as the addressing mode has them: in 24- and 31-bit mode the high
+ * bits of the address register stay, and the length is bits 32-63.
+ */
+static void ap_advance(CPUS390XState *env, uint8_t r, uint64_t len)
+{
+    uint64_t addr = wrap_address(env, env->regs[r] + len);
+
+    if (env->psw.mask & PSW_MASK_64) {
+        env->regs[r] = addr;
+        env->regs[r + 1] -= len;
+        return;
+    }
+    env->regs[r] = deposit64(env->regs[r], 0,
+                             (env->psw.mask & PSW_MASK_32) ? 32 : 24, addr);
+    env->regs[r + 1] = deposit64(env->regs[r + 1], 0, 32,
+                                 (uint32_t)env->regs[r + 1] - len);
+}
+
+/* the length operand in @r: 64 bits, or bits 32-63 below 64-bit mode */
+static uint64_t ap_length(CPUS390XState *env, uint8_t r)
+{
+    return (env->psw.mask & PSW_MASK_64) ? env->regs[r] :
+           (uint32_t)env->regs[r];
+}
 
 static bool ap_insn_allowed(CPUS390XState *env, uintptr_t ra)
 {
@@ -116,7 +163,11 @@ static void ap_execute(APInsn *insn)
     }
     insn->data_len = 0;
     if (insn->opcode == AP_OP_PQAP && GR0_FC(insn->gr0) == PQAP_QCI) {
+        /* a flags word of 0 would mean "every id configured" to Linux */
         memset(insn->data, 0, AP_QCI_SIZE);
+        insn->data[0] = AP_QCI_FLAG_APXA;
+        insn->data[4] = AP_QCI_NA_NON_APXA;
+        insn->data[5] = AP_QCI_ND_NON_APXA;
         insn->data_len = AP_QCI_SIZE;
         insn->cc = 0;
         return;
@@ -137,8 +188,8 @@ static uint64_t ap_part_len(uint64_t addr, uint64_t len)
 void ap_pqap_service_call(S390CPU *cpu, uintptr_t ra)
 {
     CPUS390XState *env = &cpu->env;
-    g_autofree APInsn *insn = NULL;
     uint64_t qci_addr;
+    APInsn *insn;
 
     if (!ap_insn_allowed(env, ra)) {
         return;
@@ -147,9 +198,7 @@ void ap_pqap_service_call(S390CPU *cpu, uintptr_t ra)
         s390_program_interrupt(env, PGM_SPECIFICATION, ra);
         return;
     }
-    insn = g_new0(APInsn, 1);
-    insn->opcode = AP_OP_PQAP;
-    insn->gr0 = env->regs[0];
+    insn = ap_insn_new(AP_OP_PQAP, env->regs[0]);
     insn->gr1 = env->regs[1];
     insn->gr2 = env->regs[2];
     qci_addr = wrap_address(env, env->regs[2]);
@@ -188,22 +237,20 @@ static bool ap_queue_insn_valid(CPUS390XState *env, uint8_t r1, uint8_t r2,
 void ap_nqap_service_call(S390CPU *cpu, uint8_t r1, uint8_t r2, uintptr_t ra)
 {
     CPUS390XState *env = &cpu->env;
-    g_autofree APInsn *insn = NULL;
     uint64_t addr, left, len;
+    APInsn *insn;
 
     if (!ap_insn_allowed(env, ra) || !ap_queue_insn_valid(env, r1, r2, ra)) {
         return;
     }
     addr = wrap_address(env, env->regs[r2]);
-    left = env->regs[r2 + 1];
+    left = ap_length(env, r2 + 1);
     len = ap_part_len(addr, left);
-    insn = g_new0(APInsn, 1);
+    insn = ap_insn_new(AP_OP_NQAP, env->regs[0]);
     if (len && s390_cpu_virt_mem_read(cpu, addr, r2, insn->data, len)) {
         s390_cpu_virt_mem_handle_exc(cpu, ra);
         return;
     }
-    insn->opcode = AP_OP_NQAP;
-    insn->gr0 = env->regs[0];
     insn->psmid = (uint64_t)(uint32_t)env->regs[r1] << 32 |
                   (uint32_t)env->regs[r1 + 1];
     insn->length = left;
@@ -211,8 +258,7 @@ void ap_nqap_service_call(S390CPU *cpu, uint8_t r1, uint8_t r2, uintptr_t ra)
     ap_execute(insn);
     if (insn->cc == 0 || insn->cc == 2) {
         /* the part was taken: the registers move past it */
-        env->regs[r2] += len;
-        env->regs[r2 + 1] -= len;
+        ap_advance(env, r2, len);
     }
     if (insn->cc != 2) {
         env->regs[1] = insn->gr1;
@@ -223,23 +269,21 @@ void ap_nqap_service_call(S390CPU *cpu, uint8_t r1, uint8_t r2, uintptr_t ra)
 void ap_dqap_service_call(S390CPU *cpu, uint8_t r1, uint8_t r2, uintptr_t ra)
 {
     CPUS390XState *env = &cpu->env;
-    g_autofree APInsn *insn = NULL;
     uint64_t addr, room, limit;
+    APInsn *insn;
 
     if (!ap_insn_allowed(env, ra) || !ap_queue_insn_valid(env, r1, r2, ra)) {
         return;
     }
     addr = wrap_address(env, env->regs[r2]);
-    room = env->regs[r2 + 1];
+    room = ap_length(env, r2 + 1);
     limit = ap_part_len(addr, room);
     /* a reply part is taken from the queue only if it can be stored */
     if (limit && s390_cpu_virt_mem_check_write(cpu, addr, r2, limit)) {
         s390_cpu_virt_mem_handle_exc(cpu, ra);
         return;
     }
-    insn = g_new0(APInsn, 1);
-    insn->opcode = AP_OP_DQAP;
-    insn->gr0 = env->regs[0];
+    insn = ap_insn_new(AP_OP_DQAP, env->regs[0]);
     insn->length = room;
     insn->data_len = limit;
     ap_execute(insn);
@@ -249,12 +293,13 @@ void ap_dqap_service_call(S390CPU *cpu, uint8_t r1, uint8_t r2, uintptr_t ra)
             s390_cpu_virt_mem_handle_exc(cpu, ra);
             return;
         }
-        env->regs[r2] += insn->data_len;
-        env->regs[r2 + 1] -= insn->data_len;
+        ap_advance(env, r2, insn->data_len);
     }
     if (insn->cc != 3) {
-        env->regs[r1] = insn->psmid >> 32;
-        env->regs[r1 + 1] = (uint32_t)insn->psmid;
+        /* the request id in bits 32-63 of R1 and R1 + 1 */
+        env->regs[r1] = deposit64(env->regs[r1], 0, 32, insn->psmid >> 32);
+        env->regs[r1 + 1] = deposit64(env->regs[r1 + 1], 0, 32,
+                                      (uint32_t)insn->psmid);
     }
     if (insn->cc == 0 || insn->cc == 3) {
         env->regs[1] = insn->gr1;

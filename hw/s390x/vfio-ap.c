@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include "qapi/error.h"
 #include "qapi/visitor.h"
+#include "qapi/visitor-impl.h"
 #include "qapi/qapi-visit-sockets.h"
 #include "qemu/error-report.h"
 #include "qemu/event_notifier.h"
@@ -308,6 +309,27 @@ static bool vfio_ap_ram_shared(void)
  * The instruction region, if the backend has one: a kernel backend under
  * KVM has not (SIE executes the instructions there).
  */
+/*
+ * A file the backend could shrink under our mapping would make the vCPU
+ * fault (SIGBUS): map a regular file (a memfd) only when it is sealed
+ * against shrinking and large enough; a device file cannot shrink.
+ */
+static bool vfio_ap_map_safe(int fd, uint64_t offset)
+{
+    struct stat st;
+    int seals;
+
+    if (fd < 0 || fstat(fd, &st)) {
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return S_ISCHR(st.st_mode);
+    }
+    seals = fcntl(fd, F_GET_SEALS);
+    return seals >= 0 && (seals & F_SEAL_SHRINK) &&
+           st.st_size >= offset + VFIO_AP_INSN_REGION_SIZE;
+}
+
 static void vfio_ap_find_insn_region(VFIOAPDevice *vapdev)
 {
     VFIODevice *vdev = &vapdev->vdev;
@@ -315,6 +337,7 @@ static void vfio_ap_find_insn_region(VFIOAPDevice *vapdev)
     const uint32_t rw = VFIO_REGION_INFO_FLAG_READ |
                         VFIO_REGION_INFO_FLAG_WRITE;
     void *map;
+    int fd;
 
     if (vdev->num_initial_regions <= VFIO_AP_INSN_REGION_INDEX ||
         vfio_device_get_region_info(vdev, VFIO_AP_INSN_REGION_INDEX, &info) ||
@@ -330,12 +353,12 @@ static void vfio_ap_find_insn_region(VFIOAPDevice *vapdev)
     }
     vapdev->insn_region = g_new0(struct vfio_ap_insn, 1);
     /* mapped, an instruction costs one doorbell write instead of two */
+    fd = vfio_device_get_region_fd(vdev, VFIO_AP_INSN_REGION_INDEX);
     if ((info->flags & VFIO_REGION_INFO_FLAG_MMAP) &&
-        info->size >= VFIO_AP_INSN_REGION_SIZE) {
+        info->size >= VFIO_AP_INSN_REGION_SIZE &&
+        vfio_ap_map_safe(fd, info->offset)) {
         map = mmap(NULL, VFIO_AP_INSN_REGION_SIZE, PROT_READ | PROT_WRITE,
-                   MAP_SHARED,
-                   vfio_device_get_region_fd(vdev, VFIO_AP_INSN_REGION_INDEX),
-                   info->offset);
+                   MAP_SHARED, fd, info->offset);
         vapdev->insn_map = map == MAP_FAILED ? NULL : map;
     }
     trace_vfio_ap_insn_region(vdev->name, 1, !!vapdev->insn_map);
@@ -366,14 +389,37 @@ static void vfio_ap_check_aqic(VFIOAPDevice *vapdev, const APInsn *insn)
     }
 }
 
+/*
+ * An answer the instruction can have: the condition codes it sets, no
+ * more data than asked for, and a partial completion only with something
+ * left, so that a backend cannot make the guest repeat forever.
+ */
+static bool vfio_ap_answer_valid(const struct vfio_ap_insn *r,
+                                 const APInsn *insn)
+{
+    switch (insn->opcode) {
+    case VFIO_AP_OP_PQAP:
+        return (r->cc == 0 || r->cc == 3) &&
+               r->data_len <= (((insn->gr0 >> 24) & 0xff) == 4 ? 128 : 0);
+    case VFIO_AP_OP_NQAP:
+        return r->data_len == 0 &&
+               (r->cc == 0 || r->cc == 3 ||
+                (r->cc == 2 && insn->data_len &&
+                 insn->data_len < insn->length));
+    default:
+        /* DQAP: a part of the reply, and its rest only when it stopped */
+        return r->data_len <= insn->data_len && r->cc <= 3 &&
+               (r->cc != 3 || !r->data_len) &&
+               (r->cc == 0 || r->cc == 3 ||
+                (r->gr2 && (r->data_len || !insn->length)));
+    }
+}
+
 /* the backend's answer, checked before the CPU uses it */
 static bool vfio_ap_insn_result(struct vfio_ap_insn *r, APInsn *insn,
                                 Error **errp)
 {
-    uint32_t limit = insn->opcode == VFIO_AP_OP_DQAP ? insn->data_len :
-                     insn->opcode == VFIO_AP_OP_PQAP ? AP_INSN_DATA_MAX : 0;
-
-    if (r->opcode != insn->opcode || r->cc > 3 || r->data_len > limit) {
+    if (r->opcode != insn->opcode || !vfio_ap_answer_valid(r, insn)) {
         error_setg(errp, "the backend answered instruction 0x%x with "
                    "opcode 0x%x, cc %u, %u bytes", insn->opcode, r->opcode,
                    r->cc, r->data_len);
@@ -450,7 +496,15 @@ static bool vfio_ap_execute(APDevice *apdev, APInsn *insn, Error **errp)
         if (ret == (int)in) {
             ret = vdev->io_ops->region_read(vdev, VFIO_AP_INSN_REGION_INDEX,
                                             0, out, r);
+        } else if (ret >= 0) {
+            ret = -EIO;         /* a short write executed nothing we know */
         }
+    }
+    /* an answer shorter than what it says it carries is no answer */
+    if (ret >= (int)VFIO_AP_INSN_HDR_SIZE &&
+        ret < (int)VFIO_AP_INSN_HDR_SIZE + (int)MIN(r->data_len,
+                                                    AP_INSN_DATA_MAX)) {
+        ret = -EIO;
     }
     if (ret < (int)VFIO_AP_INSN_HDR_SIZE) {
         error_setg_errno(errp, ret < 0 ? -ret : EIO, VFIO_MSG_PREFIX
@@ -507,15 +561,24 @@ static void vfio_ap_set_socket(Object *obj, Visitor *v, const char *name,
 {
     VFIOAPDevice *vapdev = VFIO_AP_DEVICE(obj);
     g_autofree char *path = NULL;
-    GenericAlternate *alt = NULL;
+    g_autofree GenericAlternate *alt = NULL;
     SocketAddress *addr = NULL;
     bool ok;
 
-    /* a string is a path; anything else must be a SocketAddress */
-    if (!visit_start_alternate(v, name, &alt, sizeof(*alt), errp)) {
+    if (DEVICE(obj)->realized) {
+        error_setg(errp, "socket: the device is connected already");
         return;
     }
-    if (alt->type == QTYPE_QSTRING) {
+    /*
+     * A string is a path; anything else must be a SocketAddress.  A
+     * visitor that only knows strings (-global, qom-set) has no
+     * alternates: it gives a path.
+     */
+    if (v->start_alternate &&
+        !visit_start_alternate(v, name, &alt, sizeof(*alt), errp)) {
+        return;
+    }
+    if (!alt || alt->type == QTYPE_QSTRING) {
         ok = visit_type_str(v, name, &path, errp);
         if (ok) {
             addr = g_new0(SocketAddress, 1);
@@ -525,7 +588,9 @@ static void vfio_ap_set_socket(Object *obj, Visitor *v, const char *name,
     } else {
         ok = visit_type_SocketAddress(v, name, &addr, errp);
     }
-    visit_end_alternate(v, (void **)&alt);
+    if (alt) {
+        visit_end_alternate(v, (void **)&alt);
+    }
     if (!ok) {
         return;
     }
@@ -660,7 +725,8 @@ static void vfio_ap_reset(DeviceState *dev)
     vapdev->pending_cfg_events = 0;
 #ifdef CONFIG_VFIO_USER
     if (vdev->proxy) {
-        trace_vfio_ap_reset(vdev->name, vfio_ap_user_reset(vdev));
+        trace_vfio_ap_reset(vdev->name, vfio_ap_backend_gone(vapdev) ?
+                            -ENOTCONN : vfio_ap_user_reset(vdev));
         return;
     }
 #endif

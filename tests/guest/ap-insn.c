@@ -432,8 +432,8 @@ static void test_bad_requests(void)
 		{ REC_TYPE82_MSGTYPE, 1, 0x51 },
 		{ REC_TYPE82_FORMAT, 9, 0x04 },
 	};
+	uint64_t gr1, parts, out, tapq1, tapq2;
 	struct reply r = { 0 };
-	uint64_t gr1, parts;
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
@@ -447,6 +447,11 @@ static void test_bad_requests(void)
 	}
 	take(APQN(2, 1), reply_buf[0], sizeof(reply_buf[0]), &r);
 	record(REC_DQAP_EMPTY, r.out, r.gr1, r.residual, 0);
+	/* value: a TAPQ of the guest's own queue after it */
+	out = send(APQN(0, 1), 0x7000, vectors[0].msg, vectors[0].len, &gr1,
+		   &parts);
+	record(REC_NQAP_OUT, out, gr1, 0, pqap_simple(FC(0) | APQN(1, 1),
+						      &tapq1, &tapq2));
 }
 
 int main(void)

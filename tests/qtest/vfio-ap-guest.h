@@ -40,6 +40,7 @@ enum {
     REC_TYPE82_MSGTYPE,     /* a message of type 0x51 */
     REC_TYPE82_FORMAT,      /* an unknown keyblock type */
     REC_DQAP_EMPTY,         /* DQAP of an empty queue */
+    REC_NQAP_OUT,           /* NQAP to 00.0001: not the guest's */
     REC_COUNT
 };
 

@@ -11,6 +11,7 @@
 
 #include "qemu/osdep.h"
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include "libqtest.h"
 #include "qapi/error.h"
@@ -120,6 +121,12 @@ static const char *sim_binary(void)
 
 static bool have_sim(void);
 
+/* a simulator left behind by a failed test must not outlive it */
+static void sim_child_setup(gpointer data)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /*
  * Start vfio-ap-sim with mdevs A and B and the options in @extra (NULL
  * ended, or NULL); returns once it serves, or false (the test failed)
@@ -150,7 +157,7 @@ static bool sim_start_with(Sim *sim, const char *const *extra)
     g_ptr_array_add(argv, NULL);
     g_assert(g_spawn_async(NULL, (char **)argv->pdata, NULL,
                            G_SPAWN_DO_NOT_REAP_CHILD |
-                           G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                           G_SPAWN_STDOUT_TO_DEV_NULL, sim_child_setup, NULL,
                            &sim->pid, &err));
     g_assert(!err);
     admin = g_strdup_printf("%s/%s.sock", sim->dir, UUID_B);
@@ -813,7 +820,11 @@ static void test_guest_no_device(void)
     /* without a backend there is no APXA: ids above 63/15 are invalid */
     CHECK_OUTCOME(qts, REC_SPEC_IDS, AP_PGM + PGM_SPECIFICATION);
     CHECK_OUTCOME(qts, REC_QCI, 0);
-    for (i = 0; i < 128; i++) {
+    /* information there (a flags word of 0 means "all configured") */
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1), ==, 0x40);
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1 + 4), ==, 63);
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1 + 5), ==, 15);
+    for (i = 16; i < 128; i++) {
         g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1 + i), ==, 0);
     }
     guest_go(qts);
@@ -892,7 +903,7 @@ static void test_guest_sim(void)
     r = guest_rec(qts, REC_NQAP_PARTS);
     g_assert(r.outcome == 0 && r.gr2 == 1 && r.value >= 1);
     r = guest_rec(qts, REC_DQAP_PART);
-    g_assert_cmphex(r.outcome, ==, 2);
+    g_assert_cmphex(r.outcome, ==, 1);         /* buffer full */
     g_assert_cmphex(r.value, ==, 100);
     g_assert_cmphex(r.gr2, ==, 16 + 256 - 100);        /* GR2 residual */
     r = guest_rec(qts, REC_DQAP_REST);
@@ -912,6 +923,10 @@ static void test_guest_sim(void)
     g_assert(r.outcome == 0 && r.value == 0x8229);
     r = guest_rec(qts, REC_DQAP_EMPTY);
     g_assert(r.outcome == 3 && GR1_RC(r.gr1) == 0x10 && (r.gr1 & GR1_EMPTY));
+    /* a request to a queue not the guest's: refused, the others stay */
+    r = guest_rec(qts, REC_NQAP_OUT);
+    g_assert(r.outcome == 3 && GR1_RC(r.gr1) == 1);
+    g_assert_cmphex(r.value, ==, 0);           /* TAPQ of 01.0001 after */
 
     qtest_quit(qts);
     sim_stop(&sim_guest, SIGTERM);
@@ -935,7 +950,7 @@ static void test_guest_sim_unmapped(void)
         g_assert(r.outcome == 0 && r.gr2 == 0x1000 + i && r.value == 1);
     }
     r = guest_rec(qts, REC_DQAP_PART);
-    g_assert(r.outcome == 2 && r.value == 100 && r.gr2 == 16 + 256 - 100);
+    g_assert(r.outcome == 1 && r.value == 100 && r.gr2 == 16 + 256 - 100);
     g_assert_cmphex(guest_rec(qts, REC_DQAP_REST).value, ==, 1);
     qtest_quit(qts);
     sim_stop(&sim_guest, SIGTERM);

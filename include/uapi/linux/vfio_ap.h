@@ -64,8 +64,10 @@
  * @opcode:   VFIO_AP_OP_*
  * @cc:       out: the condition code
  * @reserved: zero
- * @data_len: in (NQAP): bytes of the message in @data, a part of at most
- *            VFIO_AP_INSN_DATA_MAX; out (DQAP, QCI): bytes stored in @data
+ * @data_len: in: NQAP: bytes of the message part in @data; DQAP: the most
+ *            this execution may store (the VMM stops at a page boundary);
+ *            at most VFIO_AP_INSN_DATA_MAX.  out: bytes stored in @data
+ *            (DQAP, QCI), 0 otherwise
  * @gr0:      in: general register 0 (function code, flags, APQN)
  * @gr1:      in: general register 1 (AQIC control word); out: status word
  * @gr2:      in: general register 2 (AQIC NIB address); out: TAPQ info
@@ -73,7 +75,7 @@
  * @psmid:    in (NQAP): the request id from R1/R1+1; out (DQAP): the id of
  *            the reply being dequeued
  * @length:   in: NQAP: message bytes left to send (R2+1) including this
- *            part; DQAP: room in the guest's buffer for this execution
+ *            part; DQAP: room left in the guest's buffer (R2+1)
  * @data:     the message part (NQAP), reply part (DQAP), QCI block (QCI)
  */
 struct vfio_ap_insn {

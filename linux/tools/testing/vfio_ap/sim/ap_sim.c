@@ -344,9 +344,11 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 {
 	struct ap_queue_status st = rc_status(AP_RESPONSE_Q_NOT_AVAIL);
 	struct sim_queue *sq;
+	unsigned int nd;
 
 	pthread_mutex_lock(&hw_lock);
 	sq = hw_queue(qid);
+	nd = host.nd;
 	if (sq) {
 		struct sim_ap_hw *hw = &sq->hw;
 
@@ -368,7 +370,7 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 	pthread_mutex_unlock(&hw_lock);
 	if (info)
 		info->value = sq ? sim_card_info(AP_QID_CARD(qid)) |
-				   (u64)host.nd << 16 : 0;
+				   (u64)nd << 16 : 0;
 	return st;
 }
 

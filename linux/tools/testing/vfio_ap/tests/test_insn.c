@@ -241,11 +241,19 @@ static void test_tapq(void)
 	insn.gr2 = 0x1234;
 	CHECK_EQ_INT(pqap(0, AP_MKQID(1, 2), 0), 0);
 	CHECK_EQ_INT(insn.gr1, QUEUE_EMPTY);
-	CHECK_EQ_INT(insn.gr2, 0x1234);			/* no T bit: untouched */
+	/* no T bit: the type and sizes, not the facilities */
+	CHECK_EQ_INT(insn.gr2 >> 32, 0);
+	CHECK_EQ_INT((insn.gr2 >> 24) & 0xff, AP_DEVICE_TYPE_CEX8);
 	CHECK_EQ_INT(pqap(0, AP_MKQID(1, 2), T_BIT), 0);
 	CHECK_EQ_INT((insn.gr2 >> 24) & 0xff, AP_DEVICE_TYPE_CEX8);
 	CHECK(insn.gr2 & (1UL << 59));			/* accelerator */
 	CHECK_EQ_INT(insn.gr2 & 0xf, SIM_AP_QUEUE_DEPTH - 1);
+	/* NQAP to a queue not the guest's: code 01, and no data back */
+	insn.psmid = 1;
+	insn.length = 100;
+	CHECK_EQ_INT(execute(VFIO_AP_OP_NQAP, AP_MKQID(0, 1), 100), 3);
+	CHECK_EQ_INT(RC(insn.gr1), AP_RESPONSE_Q_NOT_AVAIL);
+	CHECK_EQ_INT(insn.data_len, 0);
 	/* the host has 0.0, the guest does not */
 	CHECK_EQ_INT(pqap(0, AP_MKQID(0, 0), T_BIT), 3);
 	CHECK_EQ_INT(RC(insn.gr1), AP_RESPONSE_Q_NOT_AVAIL);
@@ -302,7 +310,7 @@ static void test_parts(void)
 		usleep(1000);
 		pqap(0, AP_MKQID(2, 2), 0);
 	}
-	CHECK_EQ_INT(dqap(AP_MKQID(2, 2), &psmid, reply, 200, 50, &got), 2);
+	CHECK_EQ_INT(dqap(AP_MKQID(2, 2), &psmid, reply, 200, 50, &got), 1);
 	CHECK_EQ_INT(got, 200);
 	CHECK_EQ_INT(insn.gr2, 16 + 256 - 200);		/* residual */
 	CHECK_EQ_INT(dqap(AP_MKQID(2, 2), &psmid, reply + 200,

@@ -6,6 +6,7 @@
  * reset) and bad messages, which get an error and change nothing.
  */
 #define _GNU_SOURCE	/* memfd_create */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -450,6 +451,9 @@ static void test_insn_region(void)
 	CHECK_EQ_INT(rinfo.flags, VFIO_REGION_INFO_FLAG_READ |
 		     VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP);
 	CHECK(region_fd >= 0);
+	/* sealed: the client cannot shrink it under the server's feet */
+	CHECK(fcntl(region_fd, F_GET_SEALS) & F_SEAL_SHRINK);
+	CHECK(ftruncate(region_fd, 0) < 0);
 
 	/* QCI: the guest's masks come back with the header and 128 bytes */
 	CHECK_EQ_INT(region_write(sock, &insn, 0, 0, VFIO_AP_INSN_HDR_SIZE), 0);

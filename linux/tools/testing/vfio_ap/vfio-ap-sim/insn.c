@@ -8,9 +8,10 @@
  * to the driver's PQAP hook, as KVM's intercept sends it there.
  *
  * Condition codes as the guest sees them: 0 done, 3 with a response code
- * in GR1; NQAP 2 while parts of the message remain; DQAP 1 when it stopped
- * at the VMM's limit for one execution and 2 when the guest's buffer is
- * full, with the rest of the reply (GR2) left for the next DQAP.
+ * in GR1; NQAP 2 while parts of the message remain; DQAP 2 when it stopped
+ * at the VMM's limit for one execution (a page boundary) and 1 when the
+ * guest's buffer is full, with the rest of the reply (GR2) left for the
+ * next DQAP, as Linux's ap_dqap() describes them.
  */
 #include "insn.h"
 
@@ -105,8 +106,12 @@ static void set_interrupts(struct kvm *kvm, struct vfio_ap_insn *insn)
 	u64 gr1;
 	int cc;
 
-	sim_kvm_pqap_aqic(kvm, GR0_APQN(insn->gr0), insn->gr1, insn->gr2,
-			  &gr1, &cc);
+	/* a hook that declines (KVM would exit to user space): no queue */
+	if (sim_kvm_pqap_aqic(kvm, GR0_APQN(insn->gr0), insn->gr1, insn->gr2,
+			      &gr1, &cc)) {
+		set_status(insn, not_available());
+		return;
+	}
 	insn->gr1 = gr1;
 	insn->cc = cc;
 }
@@ -138,9 +143,10 @@ static int pqap(struct kvm *kvm, struct vfio_ap_insn *insn)
 	}
 	switch (GR0_FC(insn->gr0)) {
 	case PQAP_TAPQ:
+		/* the facilities (bits 0-31) only with the T bit */
 		st = ap_tapq(apqn, &info);
-		if (insn->gr0 & GR0_T_BIT)
-			insn->gr2 = info.value;
+		insn->gr2 = insn->gr0 & GR0_T_BIT ? info.value :
+						    info.value & 0xffffffffUL;
 		break;
 	case PQAP_RAPQ:
 	case PQAP_ZAPQ:
@@ -161,18 +167,20 @@ static int pqap(struct kvm *kvm, struct vfio_ap_insn *insn)
 static int nqap(struct kvm *kvm, struct vfio_ap_insn *insn)
 {
 	int apqn = GR0_APQN(insn->gr0);
+	size_t len = insn->data_len;
 	struct ap_queue_status st;
 	bool partial;
 
-	if (insn->data_len > insn->length)
+	if (len > insn->length)
 		return -EINVAL;
+	/* the answer carries no data, whatever happens */
+	insn->data_len = 0;
 	if (!guest_has(kvm, apqn)) {
 		set_status(insn, not_available());
 		return 0;
 	}
-	st = sim_ap_nqap(apqn, insn->psmid, insn->data, insn->data_len,
-			 insn->length, &partial);
-	insn->data_len = 0;
+	st = sim_ap_nqap(apqn, insn->psmid, insn->data, len, insn->length,
+			 &partial);
 	if (partial) {
 		insn->cc = 2;
 		return 0;
@@ -204,7 +212,7 @@ static int dqap(struct kvm *kvm, struct vfio_ap_insn *insn)
 	insn->psmid = psmid;
 	if (residual) {
 		/* the status word is not set on a partial completion */
-		insn->cc = stored == insn->length ? 2 : 1;
+		insn->cc = stored == insn->length ? 1 : 2;
 		return 0;
 	}
 	set_status(insn, st);

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE	/* memfd_create */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -528,12 +529,18 @@ static void conn_end(struct conn *c)
 	close_fds(c);
 }
 
-/* the region's memory: a memfd the client can map, or private memory */
+/*
+ * The region's memory: a memfd the client can map, sealed so that neither
+ * side can shrink it under the other's mapping; or private memory.
+ */
 static int region_create(struct conn *c)
 {
-	c->region_fd = memfd_create("vfio-ap-insn", MFD_CLOEXEC);
+	c->region_fd = memfd_create("vfio-ap-insn",
+				    MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (c->region_fd >= 0 &&
-	    ftruncate(c->region_fd, VFIO_AP_INSN_REGION_SIZE)) {
+	    (ftruncate(c->region_fd, VFIO_AP_INSN_REGION_SIZE) ||
+	     fcntl(c->region_fd, F_ADD_SEALS,
+		   F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))) {
 		close(c->region_fd);
 		c->region_fd = -1;
 	}
