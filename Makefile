@@ -32,7 +32,8 @@ KMAKE    = $(MAKE) $(KJOBS) -C $(KSRC) ARCH=s390 CROSS_COMPILE=s390x-linux-gnu-
 MODMAKE  = $(KMAKE) M=$(MODDIR) VFIO_AP_UAPI=$(TOP)/include/uapi
 
 .PHONY: all deps kernel-prepare module checkpatch docs harness check-harness \
-	check-tsan check-asan check bench demo clean qemu check-qtest check-libvirt
+	check-tsan check-asan check bench demo clean qemu check-qtest check-libvirt \
+	checkpatch-qemu
 
 all: module harness
 
@@ -191,7 +192,7 @@ bench: deps qemu $(GUEST_BENCH)
 	/usr/bin/python3 bench/bench_qemu.py $(QEMU_BIN) $(VFIO_AP_SIM) \
 		docs/benchmarks-qemu.rst
 	/usr/bin/python3 bench/bench_insn.py $(QEMU_BIN) $(VFIO_AP_SIM) \
-		$(GUEST_BENCH) $(BUILD)/bench/bench_rsa $(GUEST_VECS) \
+		$(GUEST_BENCH) $(BUILD)/bench $(GUEST_VECS) \
 		docs/benchmarks-insn.rst
 # Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
 # must take it (with the simulator as the backend)
@@ -287,11 +288,24 @@ check-qtest: qemu $(GUESTS)
 		VFIO_AP_GUEST_SEI_DROP=$(GUEST_SEI) VFIO_AP_GUEST_INSN=$(GUEST_INSN) \
 		$(MAKE) -C $(QBUILD) check-qtest-s390x
 
+# QEMU's checkpatch on our QEMU files and on each patch of the series (run
+# from the top, so that tests/ files are known as tests)
+checkpatch-qemu: $(STAMP)/qemu-patched
+	@failed=; \
+	for f in $(filter %.c %.h,$(QOVERLAY)) $(wildcard qemu-patches/*.patch); do \
+		case $$f in *.patch) opt=;; *) opt=-f;; esac; \
+		out=$$(perl $(QSRC)/scripts/checkpatch.pl --no-tree $$opt $$f 2>&1); \
+		if echo "$$out" | grep -Eq '^(ERROR|WARNING)'; then \
+			echo "$$out"; failed="$$failed $$f"; fi; \
+	done; \
+	[ -z "$$failed" ] || { echo "checkpatch-qemu: FAILED:$$failed" >&2; exit 1; }; \
+	echo "checkpatch-qemu: clean"
+
 # --- everything, with a summary ------------------------------------------------
 # Each step is a sub-make; a failing step does not stop the later ones, so one
 # run shows every problem.  The exit status is non-zero if any step failed.
 CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan check-qtest \
-	       check-libvirt
+	       checkpatch-qemu check-libvirt
 
 check: deps
 	@sum="  PASS  deps"; failed=; \
