@@ -332,9 +332,11 @@ static void test_config_change(void)
     wait_pending(qts, "ap0", 1);
     g_assert(sim_admin(&sim, "write " UUID_A " assign_domain 2") == 0);
     wait_pending(qts, "ap0", 2);
-    /* no change of the guest's configuration, no event */
+    /* no change of the guest's configuration, no event: wait for one */
     g_assert(sim_admin(&sim, "write " UUID_A " assign_domain 2") == 0);
     g_assert(sim_admin(&sim, "write " UUID_A " assign_adapter 0x100") == 1);
+    g_usleep(500 * 1000);
+    g_assert(pending_events(qts, "ap0") == 2);
     g_assert(sim_admin(&sim, "write " UUID_A " unassign_adapter 1") == 0);
     wait_pending(qts, "ap0", 3);
     qtest_quit(qts);
@@ -360,10 +362,13 @@ static void test_host_change(void)
     /* the host loses adapter 1: only A's guest had it */
     g_assert(sim_admin(&sim, "host adapters 0,2-15") == 0);
     wait_pending(qa, "ap0", 1);
+    /* time for a wrong event of B's to arrive too */
+    g_usleep(300 * 1000);
     g_assert(pending_events(qb, "ap0") == 0);
     /* and gets it back */
     g_assert(sim_admin(&sim, "host adapters 0-15") == 0);
     wait_pending(qa, "ap0", 2);
+    g_usleep(300 * 1000);
     g_assert(pending_events(qb, "ap0") == 0);
 
     qtest_quit(qa);
