@@ -453,9 +453,10 @@ static void test_bad_region_input(void)
 	insn.data_len = 10;
 	insn.length = 5;		/* a part longer than the rest */
 	CHECK_EQ_INT(sim_insn_execute(kvm, &insn, sizeof(insn)), -EINVAL);
-	/* nothing was queued */
-	CHECK_EQ_INT(pqap(0, AP_MKQID(1, 1), 0), 0);
+	/* nothing was queued; a PQAP other than QCI answers no data */
+	CHECK_EQ_INT(execute(VFIO_AP_OP_PQAP, AP_MKQID(1, 1), 100), 0);
 	CHECK_EQ_INT(insn.gr1, QUEUE_EMPTY);
+	CHECK_EQ_INT(insn.data_len, 0);
 	guest_down();
 }
 

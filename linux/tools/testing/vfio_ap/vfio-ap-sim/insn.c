@@ -122,6 +122,8 @@ static int pqap(struct kvm *kvm, struct vfio_ap_insn *insn)
 	struct ap_tapq_hwinfo info;
 	struct ap_queue_status st;
 
+	/* only QCI answers with data */
+	insn->data_len = 0;
 	switch (GR0_FC(insn->gr0)) {
 	case PQAP_QCI:
 		query_config(kvm, insn);

@@ -508,7 +508,8 @@ static int dispatch(struct conn *c)
 		return do_region_read(c);
 	case VFIO_USER_DEVICE_GET_REGION_IO_FDS:
 	case VFIO_USER_REGION_WRITE_MULTI:
-		return reply(c, EINVAL, NULL, 0);	/* nothing to map, no posted writes */
+		/* the region's fd comes with its info; no posted writes */
+		return reply(c, EINVAL, NULL, 0);
 	default:
 		return reply(c, ENOSYS, NULL, 0);
 	}
