@@ -123,9 +123,16 @@ static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 	struct page *page;
 	int gisc, ret;
 
-	/* one registration per queue: the guest must turn them off first */
-	if (q->saved_iova)
-		return rc_status(AP_RESPONSE_OTHERWISE_CHANGED);
+	/*
+	 * One registration per queue: the guest must turn them off first.
+	 * A reset the guest issued went to the firmware (SIE) and turned
+	 * them off without us: then the old registration is stale.
+	 */
+	if (q->saved_iova) {
+		if (ap_tapq(q->apqn, NULL).irq_enabled)
+			return rc_status(AP_RESPONSE_OTHERWISE_CHANGED);
+		vfio_ap_irq_release(q);
+	}
 	if (!nib || !kvm_is_gpa_in_memslot(kvm, nib))
 		return rc_status(AP_RESPONSE_INVALID_ADDRESS);
 
