@@ -22,6 +22,20 @@
 #define VFIO_AP_IRQ_COUNT		2
 
 /*
+ * The adapter-interruption index, offered only by a backend that plays the
+ * firmware (under KVM the firmware posts AP interrupts to the GISA and the
+ * VMM never sees them).  It has VFIO_AP_IRQ_ISCS interrupts, one per guest
+ * interruption subclass: when a reply becomes ready on a queue whose
+ * interrupts the guest enabled with PQAP(AQIC), the backend stores a
+ * non-zero byte in the guest's notification indicator byte (NIB) and, if
+ * that byte was zero, signals the eventfd of the ISC the guest gave.  The
+ * VMM then raises an I/O adapter interruption for that ISC if a NIB of
+ * that ISC is non-zero; a signal without one is dropped.
+ */
+#define VFIO_AP_IRQ_ADAPTER		2
+#define VFIO_AP_IRQ_ISCS		8
+
+/*
  * The instruction region.  Under KVM, SIE executes the AP instructions and
  * a kernel backend has no such region.  A backend that offers it (region
  * index VFIO_AP_INSN_REGION_INDEX, readable and writable,

@@ -47,7 +47,11 @@ struct kvm {
 	void *mem;			/* guest memory ... */
 	gpa_t mem_base;			/* ... at this guest address */
 	size_t mem_size;
-	struct kvm_s390_gisa gisa;
+	/* the GISA, its designation unique among live guests (sim/kvm_sim.c) */
+	struct kvm_s390_gisa *gisa;
+	struct kvm *gisa_next;		/* live guests, under the GISA lock */
+	struct eventfd_ctx *isc_ctx[8];	/* adapter interruption eventfds */
+	unsigned long isc_posts[8];	/* interruptions posted per ISC */
 };
 
 struct kvm_run {

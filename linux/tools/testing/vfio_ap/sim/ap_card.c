@@ -10,6 +10,7 @@
  * worker has given them up.
  */
 #include <pthread.h>
+#include <time.h>
 
 #include "ap_card.h"
 
@@ -27,12 +28,14 @@ struct card_req {
 	enum req_state state;
 	bool cancelled;
 	u64 psmid;
+	u64 computed_ns, ready_ns;	/* for sim_card_timings() */
 	size_t len, reply_len;
 	u8 reply[SIM_AP_MAX_REPLY];
 	u8 msg[];
 };
 
 struct card_queue {
+	int apqn;
 	struct list_head reqs;
 	unsigned int count;		/* requests in reqs */
 	unsigned int cancelled;		/* dropped, still being computed */
@@ -42,6 +45,11 @@ struct card_queue {
 };
 
 static pthread_mutex_t card_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* per reply: its computation, and from ready to its first DQAP (us) */
+#define NR_TIMINGS	65536
+static struct sim_card_timing timings[NR_TIMINGS];
+static size_t nr_timings;
 static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;
 static LIST_HEAD(work_list);
 static struct card_queue *cqs[NR_APQNS];
@@ -97,6 +105,14 @@ u64 sim_card_info(unsigned int apid)
 	       type << 24 | (SIM_AP_QUEUE_DEPTH - 1);
 }
 
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* called with card_lock held */
 static struct card_queue *queue_of(int apqn, bool create)
 {
@@ -107,6 +123,7 @@ static struct card_queue *queue_of(int apqn, bool create)
 		if (!cq)
 			return NULL;
 		INIT_LIST_HEAD(&cq->reqs);
+		cq->apqn = apqn;
 		cqs[apqn] = cq;
 	}
 	return cq;
@@ -115,6 +132,8 @@ static struct card_queue *queue_of(int apqn, bool create)
 static void *worker(void *arg)
 {
 	struct card_req *req;
+	u64 t0;
+	int apqn;
 
 	pthread_mutex_lock(&card_lock);
 	for (;;) {
@@ -127,7 +146,10 @@ static void *worker(void *arg)
 		req->state = REQ_COMPUTING;
 		pthread_mutex_unlock(&card_lock);
 
+		t0 = now_ns();
 		req->reply_len = sim_rsa_type50(req->msg, req->len, req->reply);
+		req->ready_ns = now_ns();
+		req->computed_ns = req->ready_ns - t0;
 		if (sim_ap_get_faults() & SIM_FAULT_CORRUPT_RESULT)
 			req->reply[req->reply_len - 1] ^= 1;
 
@@ -135,9 +157,14 @@ static void *worker(void *arg)
 		if (req->cancelled) {
 			req->cq->cancelled--;
 			free(req);
-		} else {
-			req->state = REQ_DONE;
+			continue;
 		}
+		req->state = REQ_DONE;
+		apqn = req->cq->apqn;
+		/* the queue's interrupt is the hardware's business: its lock first */
+		pthread_mutex_unlock(&card_lock);
+		sim_ap_reply_ready(apqn);
+		pthread_mutex_lock(&card_lock);
 	}
 	pthread_mutex_unlock(&card_lock);
 	return NULL;
@@ -330,6 +357,10 @@ struct ap_queue_status sim_card_dequeue(int apqn, u64 *psmid, u8 *buf,
 		st.response_code = AP_RESPONSE_NO_PENDING_REPLY;
 		goto out;
 	}
+	if (!cq->dequeued && nr_timings < NR_TIMINGS) {
+		timings[nr_timings].compute_us = req->computed_ns / 1000;
+		timings[nr_timings++].wait_us = (now_ns() - req->ready_ns) / 1000;
+	}
 	n = min(room, req->reply_len - cq->dequeued);
 	memcpy(buf, req->reply + cq->dequeued, n);
 	cq->dequeued += n;
@@ -347,6 +378,19 @@ out:
 		st.queue_empty = 1;
 	pthread_mutex_unlock(&card_lock);
 	return st;
+}
+
+size_t sim_card_timings(struct sim_card_timing *out, size_t max, bool reset)
+{
+	size_t n;
+
+	pthread_mutex_lock(&card_lock);
+	n = min(max, nr_timings);
+	memcpy(out, timings, n * sizeof(*out));
+	if (reset)
+		nr_timings = 0;
+	pthread_mutex_unlock(&card_lock);
+	return n;
 }
 
 void sim_card_exit(void)

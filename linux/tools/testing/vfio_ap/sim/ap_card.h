@@ -46,6 +46,18 @@ struct ap_queue_status sim_card_dequeue(int apqn, u64 *psmid, u8 *buf,
 /* stop the workers and drop every request: at the end of the simulation */
 void sim_card_exit(void);
 
+/* a reply's computation, and its wait from ready to its first DQAP (us) */
+struct sim_card_timing {
+	u32 compute_us, wait_us;
+};
+/* the timings of the replies dequeued since the last reset; how many */
+size_t sim_card_timings(struct sim_card_timing *out, size_t max, bool reset);
+/*
+ * Called by a card worker, without locks, when a reply has become ready
+ * on @apqn: the queue's interrupt, if the guest enabled it (sim/ap_sim.c).
+ */
+void sim_ap_reply_ready(int apqn);
+
 /* ap_rsa.c: the reply of the card to a type 50 request; its length */
 size_t sim_rsa_type50(const u8 *msg, size_t len, u8 *reply);
 

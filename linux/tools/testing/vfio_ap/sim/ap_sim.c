@@ -420,6 +420,7 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, union ap_qirq_ctrl ctrl,
 				hw->irq_enabled = true;
 				hw->nib = pa_ind;
 				hw->gisc = ctrl.gisc;
+				hw->gisa = ctrl.gisa;
 			}
 		} else {
 			st = rc_status(AP_RESPONSE_NORMAL);
@@ -482,6 +483,29 @@ struct ap_queue_status sim_ap_dqap(int apqn, u64 *psmid, u8 *buf, size_t room,
 		st.irq_enabled = sq->hw.irq_enabled;
 	pthread_mutex_unlock(&hw_lock);
 	return st;
+}
+
+/*
+ * A reply is ready: with interrupts on, store a non-zero NIB and, if it
+ * was zero, post the guest's ISC.  Under hw_lock, so that once AQIC(off)
+ * or a reset has returned, the NIB (whose page may be unpinned next) is
+ * never written again.
+ */
+void sim_ap_reply_ready(int apqn)
+{
+	struct sim_queue *sq;
+
+	pthread_mutex_lock(&hw_lock);
+	sq = hw_queue(apqn);
+	if (sq && sq->hw.irq_enabled && sq->hw.nib) {
+		u8 *nib = (u8 *)(uintptr_t)sq->hw.nib;
+
+		if (!__atomic_exchange_n(nib, 1, __ATOMIC_SEQ_CST)) {
+			sq->hw.irqs_posted++;
+			sim_gisa_post(sq->hw.gisa, sq->hw.gisc);
+		}
+	}
+	pthread_mutex_unlock(&hw_lock);
 }
 
 int ap_qci(struct ap_config_info *info)

@@ -11,16 +11,142 @@
 static atomic_long kvms_live;
 static pthread_mutex_t refs_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * The GISAs of live guests.  The driver hands the firmware a GISA as its
+ * address shifted right by 4 in 27 bits (31-bit storage on a mainframe);
+ * here a guest gets a GISA whose designation no other live guest has, so
+ * that the firmware finds the guest by it.
+ */
+static pthread_mutex_t gisa_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kvm *gisa_guests;
+
+#define GISA_DESIGNATION_MASK	((1U << 27) - 1)
+
+static u32 gisa_designation(const struct kvm_s390_gisa *gisa)
+{
+	return (u32)(virt_to_phys(gisa) >> 4) & GISA_DESIGNATION_MASK;
+}
+
+/* called with gisa_lock held */
+static struct kvm *guest_of_gisa(u32 designation)
+{
+	struct kvm *kvm;
+
+	for (kvm = gisa_guests; kvm; kvm = kvm->gisa_next)
+		if (gisa_designation(kvm->gisa) == designation)
+			return kvm;
+	return NULL;
+}
+
+/* a GISA for @kvm, linked among the live guests; false if none */
+static bool gisa_create(struct kvm *kvm)
+{
+	struct kvm_s390_gisa *tried[8];
+	int n, i;
+	bool ok = false;
+
+	pthread_mutex_lock(&gisa_lock);
+	for (n = 0; n < 8; n++) {
+		tried[n] = aligned_alloc(16, 16);
+		if (!tried[n])
+			break;
+		if (!guest_of_gisa(gisa_designation(tried[n]))) {
+			memset(tried[n], 0, 16);
+			kvm->gisa = tried[n];
+			kvm->gisa_next = gisa_guests;
+			gisa_guests = kvm;
+			ok = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&gisa_lock);
+	/* the ones that collided are given back only now, or they would recur */
+	for (i = 0; i < n; i++)
+		free(tried[i]);
+	return ok;
+}
+
+static void gisa_destroy(struct kvm *kvm)
+{
+	struct kvm **link;
+	int isc;
+
+	pthread_mutex_lock(&gisa_lock);
+	for (link = &gisa_guests; *link; link = &(*link)->gisa_next) {
+		if (*link == kvm) {
+			*link = kvm->gisa_next;
+			break;
+		}
+	}
+	for (isc = 0; isc < 8; isc++)
+		if (kvm->isc_ctx[isc])
+			eventfd_ctx_put(kvm->isc_ctx[isc]);
+	pthread_mutex_unlock(&gisa_lock);
+	free(kvm->gisa);
+}
+
+int sim_kvm_set_isc_eventfd(struct kvm *kvm, unsigned int isc, int fd)
+{
+	struct eventfd_ctx *ctx = NULL, *old;
+
+	if (isc >= 8)
+		return -EINVAL;
+	if (fd >= 0) {
+		ctx = eventfd_ctx_fdget(fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+	}
+	pthread_mutex_lock(&gisa_lock);
+	old = kvm->isc_ctx[isc];
+	kvm->isc_ctx[isc] = ctx;
+	pthread_mutex_unlock(&gisa_lock);
+	if (old)
+		eventfd_ctx_put(old);
+	return 0;
+}
+
+void sim_gisa_post(u32 designation, unsigned int isc)
+{
+	struct kvm *kvm;
+
+	pthread_mutex_lock(&gisa_lock);
+	kvm = guest_of_gisa(designation);
+	if (kvm && isc < 8) {
+		kvm->isc_posts[isc]++;
+		if (kvm->isc_ctx[isc])
+			eventfd_signal(kvm->isc_ctx[isc]);
+	}
+	pthread_mutex_unlock(&gisa_lock);
+}
+
+u32 sim_kvm_gisa(struct kvm *kvm)
+{
+	return gisa_designation(kvm->gisa);
+}
+
+unsigned long sim_kvm_isc_posts(struct kvm *kvm, unsigned int isc)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&gisa_lock);
+	n = isc < 8 ? kvm->isc_posts[isc] : 0;
+	pthread_mutex_unlock(&gisa_lock);
+	return n;
+}
+
 struct kvm *sim_kvm_create(size_t mem_size, gpa_t mem_base)
 {
 	struct kvm *kvm = calloc(1, sizeof(*kvm));
-
 	if (!kvm)
 		return NULL;
+	if (!gisa_create(kvm)) {
+		free(kvm);
+		return NULL;
+	}
 	mutex_init(&kvm->lock);
 	init_rwsem(&kvm->arch.crypto.pqap_hook_rwsem);
 	kvm->arch.crypto.crycbd = 0x1000 | 0x02;	/* format 2, APXA */
-	kvm->arch.gisa_int.origin = &kvm->gisa;
+	kvm->arch.gisa_int.origin = kvm->gisa;
 	/* page aligned, as guest memory is */
 	kvm->mem = aligned_alloc(PAGE_SIZE, mem_size);
 	memset(kvm->mem, 0, mem_size);
@@ -50,6 +176,7 @@ void kvm_put_kvm(struct kvm *kvm)
 		return;
 	if (mutex_is_locked(&kvm->lock))
 		fprintf(stderr, "kvm: destroyed while kvm->lock is held\n");
+	gisa_destroy(kvm);
 	free(kvm->mem);
 	free(kvm);
 	atomic_fetch_sub(&kvms_live, 1);

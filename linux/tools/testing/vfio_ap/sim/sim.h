@@ -45,7 +45,9 @@ struct sim_ap_hw {
 	int irq_off_left;
 	bool irq_enabled;
 	phys_addr_t nib;	/* host address of the indicator byte */
-	unsigned int gisc;
+	unsigned int gisc;	/* guest ISC ... */
+	u32 gisa;		/* ... of the guest with this GISA designation */
+	unsigned long irqs_posted;	/* NIB stores that found it zero */
 	unsigned long zapqs;	/* resets seen */
 };
 struct sim_ap_hw *sim_ap_hw(int apqn);
@@ -107,6 +109,16 @@ void sim_kvm_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
 		   unsigned long *adm);
 unsigned int sim_kvm_giscs(struct kvm *kvm);
 long sim_kvm_live(void);
+/*
+ * The adapter interruptions of a guest: the eventfd signalled for each of
+ * its ISCs (-1: none; a copy is kept), and the firmware's posting to the
+ * guest whose GISA designation it was given by AQIC.
+ */
+int sim_kvm_set_isc_eventfd(struct kvm *kvm, unsigned int isc, int fd);
+void sim_gisa_post(u32 designation, unsigned int isc);
+unsigned long sim_kvm_isc_posts(struct kvm *kvm, unsigned int isc);
+/* the GISA designation the driver gives the firmware for @kvm */
+u32 sim_kvm_gisa(struct kvm *kvm);
 
 /* ---- eventfds ---- */
 int sim_eventfd(void);			/* a new non-blocking eventfd */

@@ -21,7 +21,7 @@ check "no --dir refused" refused "$sim"
 check "an unknown option refused" refused "$sim" --dir "$dir" --bogus
 check "--daemon without --pidfile refused" refused "$sim" --dir "$dir" --daemon
 check "a bad host list refused" refused "$sim" --dir "$dir" --adapters 0-300
-check "--irqs other than 1 or 2 refused" refused "$sim" --dir "$dir" --irqs 3
+check "--irqs other than 1, 2 or 3 refused" refused "$sim" --dir "$dir" --irqs 4
 check "--regions other than 0 or 1 refused" refused "$sim" --dir "$dir" --regions 2
 check "a card type outside CEX4-CEX8 refused" refused "$sim" --dir "$dir/bad" --card 1=15
 check "a card without a type refused" refused "$sim" --dir "$dir/bad" --card 1

@@ -160,7 +160,8 @@ static void test_conformance(void)
 	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_INFO, &info, 16, NULL, 0,
 			  &info, sizeof(info)), 0);
 	CHECK_EQ_INT(info.flags, VFIO_DEVICE_FLAGS_AP | VFIO_DEVICE_FLAGS_RESET);
-	CHECK_EQ_INT(info.num_irqs, VFIO_AP_IRQ_COUNT);
+	/* the driver's two, and the firmware's adapter interrupts */
+	CHECK_EQ_INT(info.num_irqs, VFIO_AP_IRQ_ADAPTER + 1);
 	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_IRQ_INFO, &irq, sizeof(irq),
 			  NULL, 0, &irq, sizeof(irq)), 0);
 	CHECK_EQ_INT(irq.count, 1);
@@ -185,6 +186,60 @@ static void test_conformance(void)
 	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_RESET, NULL, 0, NULL, 0, NULL,
 			  0), 0);
 
+	/* the firmware's adapter interrupts: one eventfd per ISC */
+	{
+		struct vfio_irq_set set = { sizeof(set),
+					    VFIO_IRQ_SET_DATA_EVENTFD |
+					    VFIO_IRQ_SET_ACTION_TRIGGER,
+					    VFIO_AP_IRQ_ADAPTER, 6, 1 };
+		struct kvm *kvm = t_matrix_mdev(m)->kvm;
+		int isc6 = sim_eventfd(), two[2] = { isc6, isc6 };
+
+		irq.argsz = sizeof(irq);
+		irq.index = VFIO_AP_IRQ_ADAPTER;
+		CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_IRQ_INFO, &irq,
+				  sizeof(irq), NULL, 0, &irq, sizeof(irq)), 0);
+		CHECK_EQ_INT(irq.count, VFIO_AP_IRQ_ISCS);
+		CHECK_EQ_INT(irq.flags, VFIO_IRQ_INFO_EVENTFD);
+		CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_SET_IRQS, &set,
+				  sizeof(set), &isc6, 1, NULL, 0), 0);
+		sim_gisa_post(sim_kvm_gisa(kvm), 6);
+		sim_gisa_post(sim_kvm_gisa(kvm), 5);	/* no eventfd: nothing */
+		CHECK_EQ_INT(sim_eventfd_take(isc6), 1);
+		CHECK_EQ_INT(sim_kvm_isc_posts(kvm, 5), 1);
+
+		/* refused, and ISC 6 keeps its eventfd */
+		set.start = VFIO_AP_IRQ_ISCS;
+		CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_SET_IRQS, &set,
+				  sizeof(set), &isc6, 1, NULL, 0), EINVAL);
+		set.start = 7;
+		set.count = 2;
+		CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_SET_IRQS, &set,
+				  sizeof(set), two, 2, NULL, 0), EINVAL);
+		set.start = 6;
+		CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_SET_IRQS, &set,
+				  sizeof(set), &isc6, 1, NULL, 0), EINVAL);
+		set.count = 1;
+		set.flags = VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER;
+		CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_SET_IRQS, &set,
+				  sizeof(set), &isc6, 1, NULL, 0), EINVAL);
+		set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_MASK;
+		CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_SET_IRQS, &set,
+				  sizeof(set), &isc6, 1, NULL, 0), EINVAL);
+		sim_gisa_post(sim_kvm_gisa(kvm), 6);
+		CHECK_EQ_INT(sim_eventfd_take(isc6), 1);
+
+		/* DATA_NONE with count 0 takes every ISC's eventfd away */
+		set.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+		set.start = 0;
+		set.count = 0;
+		CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_SET_IRQS, &set,
+				  sizeof(set), NULL, 0, NULL, 0), 0);
+		sim_gisa_post(sim_kvm_gisa(kvm), 6);
+		CHECK_EQ_INT(sim_eventfd_take(isc6), 0);
+		close(isc6);
+	}
+
 	/* playing an older kernel: the config-change irq is not offered */
 	vfio_user_irqs = 1;
 	info.argsz = 16;
@@ -196,7 +251,7 @@ static void test_conformance(void)
 			  NULL, 0, &irq, sizeof(irq)), EINVAL);
 	CHECK_EQ_INT(set_irq(sock, VFIO_AP_IRQ_CFG_CHANGE, cfg), EINVAL);
 	CHECK_EQ_INT(sim_eventfd_ctx_live(), 0);
-	vfio_user_irqs = VFIO_AP_IRQ_COUNT;
+	vfio_user_irqs = VFIO_AP_IRQ_ADAPTER + 1;
 
 	/* a second client of the same device: the device is busy */
 	{
@@ -266,8 +321,9 @@ static void test_bad_messages(void)
 			  NULL, 0), EINVAL);
 	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_IRQ_INFO, &irq, sizeof(irq),
 			  NULL, 0, NULL, 0), EINVAL);
-	CHECK_EQ_INT(set_irq(sock, 2, efd), EINVAL);
+	CHECK_EQ_INT(set_irq(sock, VFIO_AP_IRQ_ADAPTER + 1, efd), EINVAL);
 	CHECK_EQ_INT(set_irq(sock, 0, pipefd[0]), EINVAL);	/* not an eventfd */
+	CHECK_EQ_INT(set_irq(sock, VFIO_AP_IRQ_ADAPTER, pipefd[0]), EINVAL);
 	fds[0] = efd;
 	fds[1] = efd;
 	{
@@ -311,7 +367,7 @@ static void test_bad_messages(void)
 		 sizeof(map), &memfd, 1);
 	CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_GET_INFO, &info, 16, NULL, 0,
 			  &info, sizeof(info)), 0);
-	CHECK_EQ_INT(info.num_irqs, VFIO_AP_IRQ_COUNT);
+	CHECK_EQ_INT(info.num_irqs, VFIO_AP_IRQ_ADAPTER + 1);
 
 	/* framing that cannot be trusted ends the connection */
 	{

@@ -12,6 +12,8 @@
  *   status APQN                                   (a queue's status)
  *   define UUID FILE                              (mdevctl JSON definition)
  *   card APID TYPE                                (card type, 10-14)
+ *   pins                                          (guest pages pinned)
+ *   timings [reset]                               (replies: compute, wait)
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -25,6 +27,7 @@
 #include "admin.h"
 #include "mdevctl.h"
 #include "sim.h"
+#include "ap_card.h"
 #include "vfio_user.h"
 
 #define MAX_MDEVS	32
@@ -352,6 +355,52 @@ int sim_server_card(const char *spec)
 	return set_card(apid, eq + 1);
 }
 
+static int by_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* the median and p99 of @n values, sorted in place */
+static void percentiles(u32 *v, size_t n, u32 *p50, u32 *p99)
+{
+	qsort(v, n, sizeof(*v), by_u32);
+	*p50 = n ? v[n / 2] : 0;
+	*p99 = n ? v[n * 99 / 100] : 0;
+}
+
+/*
+ * The cards' timings since the last reset: replies, then the median and
+ * p99 of their computation and of their wait from ready to the first
+ * DQAP, in microseconds
+ */
+static int say_timings(struct answer *a, bool reset)
+{
+	enum { MAX = 65536 };
+	struct sim_card_timing *t = calloc(MAX, sizeof(*t));
+	u32 *compute = calloc(MAX, sizeof(u32)), *wait = calloc(MAX, sizeof(u32));
+	u32 c50, c99, w50, w99;
+	size_t n = 0, i;
+	int ret = -ENOMEM;
+
+	if (t && compute && wait) {
+		n = sim_card_timings(t, MAX, reset);
+		for (i = 0; i < n; i++) {
+			compute[i] = t[i].compute_us;
+			wait[i] = t[i].wait_us;
+		}
+		percentiles(compute, n, &c50, &c99);
+		percentiles(wait, n, &w50, &w99);
+		say(a, "%zu %u %u %u %u\n", n, c50, c99, w50, w99);
+		ret = 0;
+	}
+	free(t);
+	free(compute);
+	free(wait);
+	return ret;
+}
+
 static int run_command(struct sim_server *s, int argc, char **argv,
 		       struct answer *a)
 {
@@ -368,7 +417,8 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 		say(a, "create UUID | remove UUID | list | write UUID ATTR VALUE |"
 		    " read UUID ATTR | request UUID | host adapters|domains|"
 		    "control-domains LIST | apmask LIST | aqmask LIST | "
-		    "status APQN | define UUID FILE | card APID TYPE\n");
+		    "status APQN | define UUID FILE | card APID TYPE | pins |"
+		    " timings [reset]\n");
 		return 0;
 	}
 	if (!strcmp(cmd, "list") && argc == 1) {
@@ -414,6 +464,14 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 		if (ret)
 			say(a, "%s\n", why);
 		return ret;
+	}
+	if (!strcmp(cmd, "timings") && (argc == 1 ||
+					(argc == 2 && !strcmp(argv[1], "reset"))))
+		return say_timings(a, argc == 2);
+	if (!strcmp(cmd, "pins") && argc == 1) {
+		/* guest pages the driver holds pinned: NIBs of interrupts */
+		say(a, "%ld\n", sim_pins_live());
+		return 0;
 	}
 	if (!strcmp(cmd, "card") && argc == 3)
 		return set_card(argv[1], argv[2]);

@@ -57,7 +57,8 @@ static void usage(FILE *f)
 		"usage: vfio-ap-sim --dir DIR [--adapters LIST] [--domains LIST]\n"
 		"                   [--control-domains LIST] [--mdev UUID]...\n"
 		"                   [--define UUID=MDEVCTL-JSON-FILE]...\n"
-		"                   [--irqs 1|2]  (1: no config-change irq)\n"
+		"                   [--irqs 1|2|3]  (1: no config-change irq,\n"
+		"                    2: no adapter interrupts)\n"
 		"                   [--regions 0|1]  (0: no instruction region)\n"
 		"                   [--no-region-mmap]  (region by read/write only)\n"
 		"                   [--card APID=TYPE]...  (TYPE 10-14, CEX4-CEX8)\n"
@@ -186,8 +187,12 @@ int main(int argc, char **argv)
 			defines[ndefines++] = optarg;
 			break;
 		case 'i':
-			/* 1: play a kernel without the config-change irq */
-			if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
+			/*
+			 * 1: play a kernel without the config-change irq;
+			 * 2: a firmware without adapter interrupts
+			 */
+			if (strcmp(optarg, "1") && strcmp(optarg, "2") &&
+			    strcmp(optarg, "3")) {
 				usage(stderr);
 				return 2;
 			}

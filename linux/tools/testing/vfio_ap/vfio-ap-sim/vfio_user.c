@@ -33,7 +33,7 @@
 /* guest memory of the simulated guest behind one connection */
 #define CONN_GUEST_MEM	(1 << 20)
 
-unsigned int vfio_user_irqs = VFIO_AP_IRQ_COUNT;
+unsigned int vfio_user_irqs = VFIO_AP_IRQ_ADAPTER + 1;
 unsigned int vfio_user_regions = 1;
 bool vfio_user_region_mmap = true;
 
@@ -346,6 +346,9 @@ static int do_info_ioctl(struct conn *c, unsigned int cmd, size_t argsz)
 	if (cmd == VFIO_DEVICE_GET_INFO) {
 		struct vfio_device_info *info = (void *)arg;
 
+		/* the firmware's adapter interruptions after the driver's */
+		if (info->num_irqs == VFIO_AP_IRQ_ADAPTER)
+			info->num_irqs++;
 		if (info->num_irqs > vfio_user_irqs)
 			info->num_irqs = vfio_user_irqs;
 		/* the firmware's region, on top of what the driver has */
@@ -457,16 +460,79 @@ static int do_set_irqs(struct conn *c)
 	return reply(c, ret ? (int)-ret : 0, NULL, 0);
 }
 
+/* the firmware's adapter-interruption index: one eventfd per guest ISC */
+static int adapter_irq_info(struct conn *c)
+{
+	struct vfio_irq_info info;
+
+	if (c->len < sizeof(info) || c->nfds)
+		return reply(c, EINVAL, NULL, 0);
+	memcpy(&info, c->payload, sizeof(info));
+	if (info.argsz < sizeof(info))
+		return reply(c, EINVAL, NULL, 0);
+	info.argsz = sizeof(info);
+	info.flags = VFIO_IRQ_INFO_EVENTFD;
+	info.count = VFIO_AP_IRQ_ISCS;
+	return reply(c, 0, &info, sizeof(info));
+}
+
+/*
+ * Eventfds for ISCs start .. start + count - 1, as many as were sent; with
+ * none sent, or DATA_NONE and count 0, those (or all) are taken away.
+ */
+static int adapter_set_irqs(struct conn *c)
+{
+	struct vfio_irq_set set;
+	unsigned int i, data;
+	int ret = 0;
+
+	if (c->len < sizeof(set))
+		return reply(c, EINVAL, NULL, 0);
+	memcpy(&set, c->payload, sizeof(set));
+	data = set.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+	if ((set.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) !=
+	    VFIO_IRQ_SET_ACTION_TRIGGER ||
+	    set.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK |
+			  VFIO_IRQ_SET_ACTION_TYPE_MASK) ||
+	    set.start >= VFIO_AP_IRQ_ISCS ||
+	    set.count > VFIO_AP_IRQ_ISCS - set.start)
+		return reply(c, EINVAL, NULL, 0);
+	if (data == VFIO_IRQ_SET_DATA_NONE && !set.count && !c->nfds) {
+		set.start = 0;
+		set.count = VFIO_AP_IRQ_ISCS;
+	} else if (data != VFIO_IRQ_SET_DATA_EVENTFD || !set.count ||
+		   (c->nfds && c->nfds != set.count)) {
+		return reply(c, EINVAL, NULL, 0);
+	}
+	for (i = 0; i < set.count && !ret; i++)
+		ret = sim_kvm_set_isc_eventfd(c->kvm, set.start + i,
+					      c->nfds ? c->fds[i] : -1);
+	return reply(c, ret ? -ret : 0, NULL, 0);
+}
+
+/* the index of an irq message: the third word of irq_info and irq_set */
+static bool irq_index(struct conn *c, uint32_t *index)
+{
+	if (c->len < 3 * sizeof(uint32_t))
+		return false;	/* the driver refuses it as too short */
+	memcpy(index, c->payload + 2 * sizeof(uint32_t), sizeof(*index));
+	return true;
+}
+
 /* an interrupt index beyond what the server plays at offering */
 static bool irq_hidden(struct conn *c)
 {
-	/* index is the third word of vfio_irq_info and vfio_irq_set alike */
 	uint32_t index;
 
-	if (c->len < 3 * sizeof(uint32_t))
-		return false;	/* the driver refuses it as too short */
-	memcpy(&index, c->payload + 2 * sizeof(uint32_t), sizeof(index));
-	return index >= vfio_user_irqs;
+	return irq_index(c, &index) && index >= vfio_user_irqs;
+}
+
+/* the firmware's own index, not the driver's */
+static bool irq_adapter(struct conn *c)
+{
+	uint32_t index;
+
+	return irq_index(c, &index) && index == VFIO_AP_IRQ_ADAPTER;
 }
 
 static int dispatch(struct conn *c)
@@ -489,11 +555,15 @@ static int dispatch(struct conn *c)
 	case VFIO_USER_DEVICE_GET_IRQ_INFO:
 		if (irq_hidden(c))
 			return reply(c, EINVAL, NULL, 0);
+		if (irq_adapter(c))
+			return adapter_irq_info(c);
 		return do_info_ioctl(c, VFIO_DEVICE_GET_IRQ_INFO,
 				     sizeof(struct vfio_irq_info));
 	case VFIO_USER_DEVICE_SET_IRQS:
 		if (irq_hidden(c))
 			return reply(c, EINVAL, NULL, 0);
+		if (irq_adapter(c))
+			return adapter_set_irqs(c);
 		return do_set_irqs(c);
 	case VFIO_USER_DEVICE_RESET:
 		if (c->nfds)
