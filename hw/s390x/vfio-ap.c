@@ -14,6 +14,7 @@
  * backend's instruction region (<linux/vfio_ap.h>), written and read back
  * with the device's region I/O, so over vfio-user as REGION_WRITE/READ.
  * Under KVM, SIE executes them and a kernel backend has no such region.
+ * Such a backend also raises the queues' interrupts (vfio-ap-irq.c).
  *
  * This work is licensed under the terms of the GNU GPL, version 2 or (at
  * your option) any later version. See the COPYING file in the top-level
@@ -40,6 +41,7 @@
 #include "hw/s390x/ap-device.h"
 #include "hw/s390x/ap-bridge.h"
 #include "hw/s390x/css.h"
+#include "hw/s390x/vfio-ap-irq.h"
 #include "migration/vmstate.h"
 #include "system/address-spaces.h"
 #include "system/iommufd.h"
@@ -50,6 +52,7 @@
 #include "hw/vfio-user/proxy.h"
 #include "hw/vfio-user/device.h"
 #endif
+#include "cpu.h"
 #include "trace.h"
 
 #define TYPE_VFIO_AP_DEVICE "vfio-ap"
@@ -73,6 +76,8 @@ struct VFIOAPDevice {
     /* the backend's instruction region, or NULL: it does not execute them */
     struct vfio_ap_insn *insn_region;   /* our own copy */
     struct vfio_ap_insn *insn_map;      /* the region mapped, or NULL */
+    /* the backend's AP queue interrupts (under TCG), or NULL */
+    VFIOAPAdapterIrqs *airqs;
     QTAILQ_ENTRY(VFIOAPDevice) next;
 };
 
@@ -468,6 +473,7 @@ static bool vfio_ap_execute(APDevice *apdev, APInsn *insn, Error **errp)
     VFIODevice *vdev = &vapdev->vdev;
     struct vfio_ap_insn *r = vapdev->insn_region;
     uint32_t in = VFIO_AP_INSN_HDR_SIZE, out = VFIO_AP_INSN_HDR_SIZE;
+    uint64_t gr1 = insn->gr1, gr2 = insn->gr2;
     int ret;
 
     if (!r) {
@@ -512,6 +518,7 @@ static bool vfio_ap_execute(APDevice *apdev, APInsn *insn, Error **errp)
                          insn->opcode);
     } else if (vfio_ap_insn_result(r, insn, errp)) {
         vfio_ap_check_aqic(vapdev, insn);
+        vfio_ap_airq_insn_done(vapdev->airqs, insn, gr1, gr2);
         return true;
     } else {
         error_prepend(errp, VFIO_MSG_PREFIX, vdev->name);
@@ -687,9 +694,21 @@ static void vfio_ap_realize(DeviceState *dev, Error **errp)
                               vfio_ap_cfg_change, errp)) {
         goto error_irq;
     }
+    vapdev->airqs = vfio_ap_airq_setup(vdev, errp);
+    if (*errp) {
+        goto error_cfg_irq;
+    }
+    if (!vapdev->airqs && vapdev->insn_region &&
+        s390_has_feat(S390_FEAT_AP_QUEUE_INTERRUPT_CONTROL)) {
+        warn_report(VFIO_MSG_PREFIX "the backend raises no AP queue "
+                    "interrupts: run the guest with -cpu ...,apqi=off, so "
+                    "that it polls", vdev->name);
+    }
     QTAILQ_INSERT_TAIL(&vfio_ap_devices, vapdev, next);
     return;
 
+error_cfg_irq:
+    vfio_ap_unregister_irq(vapdev, VFIO_AP_CFG_CHG_IRQ_INDEX);
 error_irq:
     vfio_ap_unregister_irq(vapdev, VFIO_AP_REQ_IRQ_INDEX);
 error:
@@ -709,6 +728,8 @@ static void vfio_ap_unrealize(DeviceState *dev)
     /* events of a device that is gone are not the guest's business */
     QTAILQ_REMOVE(&vfio_ap_devices, vapdev, next);
     vapdev->pending_cfg_events = 0;
+    vfio_ap_airq_teardown(vapdev->airqs, vfio_ap_backend_gone(vapdev));
+    vapdev->airqs = NULL;
     vfio_ap_unregister_irq(vapdev, VFIO_AP_CFG_CHG_IRQ_INDEX);
     vfio_ap_unregister_irq(vapdev, VFIO_AP_REQ_IRQ_INDEX);
     vfio_ap_drop_insn_region(vapdev);
@@ -723,6 +744,8 @@ static void vfio_ap_reset(DeviceState *dev)
 
     /* the channel subsystem's reset dropped the report words too */
     vapdev->pending_cfg_events = 0;
+    /* and the backend's reset turns every queue's interrupts off */
+    vfio_ap_airq_reset(vapdev->airqs);
 #ifdef CONFIG_VFIO_USER
     if (vdev->proxy) {
         trace_vfio_ap_reset(vdev->name, vfio_ap_backend_gone(vapdev) ?
