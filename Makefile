@@ -165,17 +165,29 @@ $(GUEST_VECS): $(GUEST_DIR)/mkvectors
 	$< $@
 # freestanding C: no floating point (the guest never enables it)
 GUEST_CC    := s390x-linux-gnu-gcc -O2 -msoft-float -ffreestanding \
-	-fno-builtin -march=z10 -Wall -Wextra -Werror -Itests/qtest \
+	-fno-builtin -march=z10 -Wall -Wextra -Werror -Itests/qtest -Itests/guest \
 	-DVECTORS='"$(GUEST_VECS)"' $(GUEST_LD)
 GUEST_BASE  := tests/guest/ap-start.S tests/guest/libc.c
-$(GUEST_INSN): $(GUEST_BASE) tests/guest/ap-insn.c tests/qtest/vfio-ap-guest.h \
+# the AP instructions of both AP guests
+GUEST_OPS   := tests/guest/ap-ops.c
+GUEST_HDRS  := tests/guest/ap-ops.h tests/qtest/vfio-ap-guest.h
+$(GUEST_INSN): $(GUEST_BASE) $(GUEST_OPS) tests/guest/ap-insn.c $(GUEST_HDRS) \
 		$(GUEST_VECS)
-	$(GUEST_CC) -o $@ $(GUEST_BASE) tests/guest/ap-insn.c
+	$(GUEST_CC) -o $@ $(GUEST_BASE) $(GUEST_OPS) tests/guest/ap-insn.c
+GUEST_IRQ   := $(GUEST_DIR)/ap-irq.elf
+$(GUEST_IRQ): $(GUEST_BASE) $(GUEST_OPS) tests/guest/ap-irq.c $(GUEST_HDRS) \
+		tests/qtest/vfio-ap-irq-guest.h $(GUEST_VECS)
+	$(GUEST_CC) -o $@ $(GUEST_BASE) $(GUEST_OPS) tests/guest/ap-irq.c
 # the guest of the instruction benchmark
 GUEST_BENCH := $(GUEST_DIR)/ap-bench.elf
 $(GUEST_BENCH): $(GUEST_BASE) bench/ap-bench.c $(GUEST_VECS)
 	$(GUEST_CC) -o $@ $(GUEST_BASE) bench/ap-bench.c
-GUESTS := $(GUEST_CHSC) $(GUEST_SEI) $(GUEST_INSN)
+# the guest of the interrupt benchmark
+GUEST_IRQ_BENCH := $(GUEST_DIR)/ap-irq-bench.elf
+$(GUEST_IRQ_BENCH): $(GUEST_BASE) $(GUEST_OPS) bench/ap-irq-bench.c \
+		$(GUEST_HDRS) $(GUEST_VECS)
+	$(GUEST_CC) -o $@ $(GUEST_BASE) $(GUEST_OPS) bench/ap-irq-bench.c
+GUESTS := $(GUEST_CHSC) $(GUEST_SEI) $(GUEST_INSN) $(GUEST_IRQ)
 
 # --- user-space harness, bench, demo (their own Makefiles) -------------------
 harness: deps
@@ -186,7 +198,7 @@ check-tsan: deps
 	$(MAKE) -C $(HARNESS) check-tsan
 check-asan: deps
 	$(MAKE) -C $(HARNESS) check-asan
-bench: deps qemu $(GUEST_BENCH)
+bench: deps qemu $(GUEST_BENCH) $(GUEST_IRQ_BENCH)
 	$(MAKE) -C bench
 	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
 	/usr/bin/python3 bench/bench_qemu.py $(QEMU_BIN) $(VFIO_AP_SIM) \
@@ -194,6 +206,8 @@ bench: deps qemu $(GUEST_BENCH)
 	/usr/bin/python3 bench/bench_insn.py $(QEMU_BIN) $(VFIO_AP_SIM) \
 		$(GUEST_BENCH) $(BUILD)/bench $(GUEST_VECS) \
 		docs/benchmarks-insn.rst
+	/usr/bin/python3 bench/bench_irq.py $(QEMU_BIN) $(VFIO_AP_SIM) \
+		$(GUEST_IRQ_BENCH) docs/benchmarks-irq.rst
 # Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
 # must take it (with the simulator as the backend)
 check-libvirt: qemu
@@ -286,6 +300,7 @@ check-qtest: qemu $(GUESTS)
 	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
 	+VFIO_AP_SIM=$(VFIO_AP_SIM) VFIO_AP_GUEST_CHSC=$(GUEST_CHSC) \
 		VFIO_AP_GUEST_SEI_DROP=$(GUEST_SEI) VFIO_AP_GUEST_INSN=$(GUEST_INSN) \
+		VFIO_AP_GUEST_IRQ=$(GUEST_IRQ) \
 		$(MAKE) -C $(QBUILD) check-qtest-s390x
 
 # QEMU's checkpatch on our QEMU files and on each patch of the series (run

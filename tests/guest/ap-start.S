@@ -6,6 +6,10 @@
  * the address a test put in pgm_resume, in supervisor state: a test
  * expecting an exception sets it just before the instruction.  It uses
  * r1 and r2, which every such test declares clobbered.
+ *
+ * An I/O interruption is counted in io_count, its identification word
+ * (lowcore 0xc0) kept in io_word; the interrupted code goes on with I/O
+ * interruptions masked and, if it was an enabled wait, after the wait.
  */
 	.text
 	.globl	_start
@@ -15,6 +19,9 @@ _start:
 	/* program new PSW: 64-bit supervisor state, DAT and interrupts off */
 	larl	%r1, pgm_new_psw
 	mvc	0x1d0(16, %r0), 0(%r1)
+	/* I/O new PSW: the same state */
+	larl	%r1, io_new_psw
+	mvc	0x1f0(16, %r0), 0(%r1)
 	brasl	%r14, main
 1:	j	1b
 
@@ -28,13 +35,33 @@ pgm_handler:
 	stg	%r2, 8(%r1)
 	lpswe	0(%r1)
 
+io_handler:
+	stmg	%r1, %r2, 0x200			/* a free part of the lowcore */
+	larl	%r1, io_word
+	mvc	0(4, %r1), 0xc0
+	larl	%r1, io_count
+	lg	%r2, 0(%r1)
+	aghi	%r2, 1
+	stg	%r2, 0(%r1)
+	ni	0x170, 0xfd			/* old PSW: I/O masked ... */
+	ni	0x171, 0xfd			/* ... and no wait */
+	lmg	%r1, %r2, 0x200
+	lpswe	0x170
+
 	.data
 	.balign	8
+io_new_psw:
+	.quad	0x0000000180000000, io_handler
 pgm_new_psw:
 	.quad	0x0000000180000000, pgm_handler
 resume_psw:
 	.quad	0x0000000180000000, 0
-	.globl	pgm_code, pgm_resume, ap_vectors
+	.globl	pgm_code, pgm_resume, ap_vectors, io_count, io_word
+io_count:
+	.quad	0
+io_word:
+	.long	0
+	.balign	8
 pgm_resume:
 	.quad	0
 pgm_code:

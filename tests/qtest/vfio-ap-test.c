@@ -15,9 +15,11 @@
 #include <sys/wait.h>
 #include "libqtest.h"
 #include "qapi/error.h"
+#include "qemu/cutils.h"
 #include "qobject/qdict.h"
 #include "qobject/qjson.h"
 #include "vfio-ap-guest.h"
+#include "vfio-ap-irq-guest.h"
 
 /* guest RAM shared with the backend, as the driver's NIB pinning needs */
 #define SHARED_RAM "-object memory-backend-memfd,id=mem,size=128M,share=on " \
@@ -182,18 +184,41 @@ static bool sim_start(Sim *sim)
 }
 
 /* one admin command; returns its exit status */
-static int sim_admin(Sim *sim, const char *command)
+/* an admin command of the simulator: its exit status, its answer in *@out */
+static int sim_admin_answer(Sim *sim, const char *command, char **out)
 {
     g_autofree char *line = g_strdup_printf("%s --dir %s --admin %s",
                                             sim_binary(), sim->dir, command);
-    g_autofree char *out = NULL, *errors = NULL;
+    g_autofree char *errors = NULL;
     GError *err = NULL;
     int status;
 
-    /* its answer is not for the TAP output */
-    g_assert(g_spawn_command_line_sync(line, &out, &errors, &status, &err));
+    g_assert(g_spawn_command_line_sync(line, out, &errors, &status, &err));
     g_assert(!err);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int sim_admin(Sim *sim, const char *command)
+{
+    g_autofree char *out = NULL;
+
+    /* its answer is not for the TAP output */
+    return sim_admin_answer(sim, command, &out);
+}
+
+/* the guest pages the simulator's driver holds pinned */
+static long sim_pins(Sim *sim)
+{
+    g_autofree char *out = NULL;
+    const char *end;
+    long pins;
+
+    g_assert_cmpint(sim_admin_answer(sim, "pins", &out), ==, 0);
+    /* "ok", then the number */
+    g_assert(g_str_has_prefix(out, "ok\n"));
+    g_assert_cmpint(qemu_strtol(out + 3, &end, 10, &pins), ==, 0);
+    g_assert(*end == '\n');
+    return pins;
 }
 
 static void sim_stop(Sim *sim, int sig)
@@ -730,20 +755,26 @@ static void guest_go(QTestState *qts)
     qtest_memwrite(qts, AP_GUEST_GO, one, sizeof(one));
 }
 
-static const char *guest_insn(void)
+/* the guest ELF the environment variable @var names; NULL: a failure */
+static const char *guest_elf(const char *var)
 {
-    const char *guest = g_getenv("VFIO_AP_GUEST_INSN");
+    const char *guest = g_getenv(var);
 
     if (!guest || !g_file_test(guest, G_FILE_TEST_EXISTS)) {
-        g_test_message("VFIO_AP_GUEST_INSN must name the AP test guest");
+        g_test_message("%s must name a guest of tests/guest", var);
         g_test_fail();
         return NULL;
     }
     return guest;
 }
 
-/* the guest under TCG with @cpu, and a device on mdev A of @sim if any */
-static QTestState *guest_boot(const char *cpu, Sim *sim)
+static const char *guest_insn(void)
+{
+    return guest_elf("VFIO_AP_GUEST_INSN");
+}
+
+/* @elf under TCG with @cpu, and a device on mdev A of @sim if any */
+static QTestState *guest_boot_elf(const char *elf, const char *cpu, Sim *sim)
 {
     g_autofree char *sock = sim ? sim_socket(sim, UUID_A) : NULL;
     g_autofree char *dev = sock ?
@@ -751,7 +782,12 @@ static QTestState *guest_boot(const char *cpu, Sim *sim)
         g_strdup("");
 
     return qtest_initf(MACHINE "-accel tcg -cpu %s -kernel %s %s",
-                       cpu, guest_insn(), dev);
+                       cpu, elf, dev);
+}
+
+static QTestState *guest_boot(const char *cpu, Sim *sim)
+{
+    return guest_boot_elf(guest_insn(), cpu, sim);
 }
 
 #define CHECK_OUTCOME(qts, n, want) \
@@ -759,14 +795,14 @@ static QTestState *guest_boot(const char *cpu, Sim *sim)
 
 /*
  * mdev A with adapters 1-2 (2 a CEX6) and domains 1-2; @fault: a fault of
- * the cards (--x-fault), --no-region-mmap, or NULL
+ * the cards (--x-fault), an option such as --no-region-mmap, or NULL
  */
 static bool guest_sim_start(Sim *sim, const char *fault)
 {
-    bool unmapped = fault && !strcmp(fault, "--no-region-mmap");
+    bool option = fault && !strncmp(fault, "--", 2);
     const char *extra[] = { "--card", "2=12",
-                            fault ? (unmapped ? fault : "--x-fault") : NULL,
-                            unmapped ? NULL : fault, NULL };
+                            fault ? (option ? fault : "--x-fault") : NULL,
+                            option ? NULL : fault, NULL };
 
     if (!guest_insn() || !sim_start_with(sim, extra)) {
         return false;
@@ -847,10 +883,11 @@ static void test_guest_sim(void)
     Rec r;
     int i;
 
-    if (!guest_sim_start(&sim_guest, NULL)) {
+    /* without adapter interrupts, as a guest without apqi needs none */
+    if (!guest_sim_start(&sim_guest, "--irqs=2")) {
         return;
     }
-    qts = guest_run(&sim_guest, "max");
+    qts = guest_run(&sim_guest, "max,apqi=off");
 
     /* exceptions, in the architecture's order */
     CHECK_OUTCOME(qts, REC_PROBLEM_STATE, AP_PGM + PGM_PRIVILEGED);
@@ -1093,6 +1130,137 @@ static void test_guest_backend_dies(void)
     qtest_quit(qts);
 }
 
+/*
+ * AP queue interrupts: tests/guest/ap-irq.c (its ELF in VFIO_AP_GUEST_IRQ)
+ * enables them and waits for them (vfio-ap-irq-guest.h).
+ */
+#define GR1_IRQ_ON              0x01000000ULL
+#define IO_WORD_ADAPTER         0x80000000ULL
+
+static const char *guest_irq(void)
+{
+    return guest_elf("VFIO_AP_GUEST_IRQ");
+}
+
+static void check_rc(QTestState *qts, int n, uint64_t rc)
+{
+    Rec r = guest_rec(qts, n);
+
+    g_assert_cmphex(r.outcome, ==, rc ? 3 : 0);
+    g_assert_cmphex(GR1_RC(r.gr1), ==, rc);
+}
+
+/* a record of a turning-off path: no interruption, the NIB untouched */
+static void check_stayed_off(QTestState *qts, int n)
+{
+    Rec r = guest_rec(qts, n);
+
+    g_assert_cmphex(r.outcome, ==, 0);
+    g_assert_cmphex(r.gr2, ==, 0);
+    g_assert_cmpuint(r.value, ==, 0);
+}
+
+/* the interrupt guest against mdev A, at stage 1; NULL: cannot run */
+static QTestState *guest_irq_boot(void)
+{
+    QTestState *qts;
+
+    if (!guest_irq() || !guest_sim_start(&sim_guest, NULL)) {
+        return NULL;
+    }
+    qts = guest_boot_elf(guest_irq(), "max", &sim_guest);
+    guest_wait_stage(qts, 1);
+    return qts;
+}
+
+static void test_guest_irq(void)
+{
+    QTestState *qts = guest_irq_boot();
+    Rec r;
+
+    if (!qts) {
+        return;
+    }
+
+    check_rc(qts, REC_IRQ_ENABLE, 0);
+    g_assert(guest_rec(qts, REC_IRQ_TAPQ_ON).gr1 & GR1_IRQ_ON);
+    check_rc(qts, REC_IRQ_AGAIN, 0x07);
+    check_rc(qts, REC_IRQ_NIB_ZERO, 0x06);
+    check_rc(qts, REC_IRQ_NIB_OUT, 0x06);
+
+    /* an adapter interruption for ISC 6, the NIB set before it came */
+    r = guest_rec(qts, REC_IRQ_WAIT);
+    g_assert_cmphex(r.value, ==, IO_WORD_ADAPTER |
+                    (uint64_t)AP_IRQ_GUEST_ISC << 27);
+    g_assert_cmphex(r.gr2, !=, 0);
+    r = guest_rec(qts, REC_IRQ_WAIT_REPLY);
+    g_assert_cmphex(r.outcome, ==, 0);
+    g_assert_cmphex(r.gr2, ==, 0x4242);
+    g_assert_cmpuint(r.value, ==, 1);
+
+    /* masked in CR6: pending, not lost */
+    r = guest_rec(qts, REC_IRQ_MASKED);
+    g_assert_cmphex(r.outcome, ==, 0);
+    g_assert_cmphex(r.gr2, !=, 0);
+    g_assert_cmpuint(r.value, ==, 0);
+    g_assert_cmpuint(guest_rec(qts, REC_IRQ_UNMASKED).value, ==, 1);
+
+    /* every reply of 2 queues x 20 rounds announced */
+    r = guest_rec(qts, REC_IRQ_MANY);
+    g_assert_cmpuint(r.value, ==, 40);
+    g_assert_cmpuint(r.gr2, >=, 20);
+    g_assert_cmpint(sim_pins(&sim_guest), ==, 2);
+
+    guest_go(qts);
+    guest_wait_stage(qts, 2);
+    check_stayed_off(qts, REC_IRQ_OFF_AQIC);
+    check_stayed_off(qts, REC_IRQ_OFF_RAPQ);
+    check_stayed_off(qts, REC_IRQ_OFF_ZAPQ);
+    check_rc(qts, REC_IRQ_REENABLE, 0);
+    g_assert_cmpint(sim_pins(&sim_guest), ==, 0);
+    qtest_quit(qts);
+    sim_stop(&sim_guest, SIGTERM);
+}
+
+/* system_reset turns every queue's interrupts off: the pages go back */
+static void test_guest_irq_reset(void)
+{
+    QTestState *qts = guest_irq_boot();
+    int i;
+
+    if (!qts) {
+        return;
+    }
+    g_assert_cmpint(sim_pins(&sim_guest), ==, 2);
+    /* stopped, so that the guest does not start over and enable them */
+    qtest_qmp_assert_success(qts, "{'execute': 'stop'}");
+    qtest_qmp_assert_success(qts, "{'execute': 'system_reset'}");
+    for (i = 0; i < 500 && sim_pins(&sim_guest); i++) {
+        g_usleep(10 * 1000);
+    }
+    g_assert_cmpint(sim_pins(&sim_guest), ==, 0);
+    qtest_quit(qts);
+    sim_stop(&sim_guest, SIGTERM);
+}
+
+/* a backend without the adapter index: a warning; with it: none */
+static void test_irq_index_missing(void)
+{
+    const char *want = "raises no AP queue interrupts";
+    Sim sim;
+
+    if (!sim_start_irqs(&sim, "2")) {
+        return;
+    }
+    assert_warned(&sim, SHARED_RAM, want, true);
+    sim_stop(&sim, SIGTERM);
+    if (!sim_start(&sim)) {
+        return;
+    }
+    assert_warned(&sim, SHARED_RAM, want, false);
+    sim_stop(&sim, SIGTERM);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1118,6 +1286,9 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/guest/no-ap-facility", test_guest_no_ap_facility);
     qtest_add_func("/vfio-ap/guest/no-device", test_guest_no_device);
     qtest_add_func("/vfio-ap/guest/sim", test_guest_sim);
+    qtest_add_func("/vfio-ap/guest/irq", test_guest_irq);
+    qtest_add_func("/vfio-ap/guest/irq-reset", test_guest_irq_reset);
+    qtest_add_func("/vfio-ap/sim/irq-index-missing", test_irq_index_missing);
     qtest_add_func("/vfio-ap/guest/sim-unmapped", test_guest_sim_unmapped);
     qtest_add_func("/vfio-ap/guest/facilities-off", test_guest_facilities_off);
     qtest_add_func("/vfio-ap/guest/catches-faults", test_guest_catches_faults);
