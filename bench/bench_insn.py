@@ -29,7 +29,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "scripts"))
 from qtest_client import Qtest  # noqa: E402
-from sim_process import start_sim, stop_all  # noqa: E402
+from sim_process import start_guest_qemu, start_sim, stop_all  # noqa: E402
 
 UUID = "62177883-f1bb-47f0-914d-32a22e3a8804"
 RESULTS = 0x70000
@@ -55,14 +55,8 @@ def main():
             subprocess.run([sim, "--dir", tmp, "--admin", "write", UUID, attr,
                             "1"], check=True, capture_output=True)
         qt = Qtest(os.path.join(tmp, "qtest.sock"))
-        procs.append(subprocess.Popen([
-            qemu, "-machine", "s390-ccw-virtio,memory-backend=mem",
-            "-object", "memory-backend-memfd,id=mem,size=128M,share=on",
-            "-m", "128M", "-accel", "tcg", "-cpu", "max", "-nodefaults",
-            "-display", "none", "-kernel", guest,
-            "-device", f"vfio-ap,socket={sock}",
-            "-qtest", f"unix:{os.path.join(tmp, 'qtest.sock')}",
-            "-qtest-log", "/dev/null"]))
+        procs.append(start_guest_qemu(
+            qemu, guest, sock, os.path.join(tmp, "qtest.sock")))
         qt.accept()
         started = time.time()
         while be(qt.read(RESULTS, 8)) != 1:

@@ -17,6 +17,18 @@ def start_sim(sim, sim_dir, uuid, stderr=subprocess.DEVNULL):
     return proc, sock
 
 
+def start_guest_qemu(qemu, guest, sock, qtest_sock):
+    """QEMU under TCG running bare-metal @guest with a vfio-ap device on
+    @sock, in shared memory, driven by the qtest protocol on @qtest_sock."""
+    return subprocess.Popen([
+        qemu, "-machine", "s390-ccw-virtio,memory-backend=mem",
+        "-object", "memory-backend-memfd,id=mem,size=128M,share=on",
+        "-m", "128M", "-accel", "tcg", "-cpu", "max", "-nodefaults",
+        "-display", "none", "-kernel", guest,
+        "-device", f"vfio-ap,socket={sock}",
+        "-qtest", f"unix:{qtest_sock}", "-qtest-log", "/dev/null"])
+
+
 def stop_all(procs):
     """Terminate what still runs, the last started first."""
     for proc in reversed(procs):

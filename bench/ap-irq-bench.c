@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The bare-metal guest of bench_irq.py: RSA-2048 CRT requests one after
+ * another on 01.0001, first waiting for each reply by polling DQAP, then
+ * by an enabled wait for the adapter interruption (AQIC, ISC 6), timed
+ * with the TOD clock (4096 units a microsecond).  It leaves for the
+ * script:
+ *
+ *   0x70000  stage: 1 after polling (then it waits for 0x70008 to be set),
+ *            2 after interrupts
+ *   0x70010  per mode (polling, interrupts), 8 words each: requests,
+ *            DQAPs, TOD units in the wait state, interruptions, AQIC's cc
+ *   0x100000, 0x120000: 32-bit TOD deltas, one per request of each mode
+ */
+#include "ap-ops.h"
+
+#define STAGE		((volatile uint64_t *)0x70000UL)
+#define GO		((volatile uint64_t *)0x70008UL)
+#define MODE(m)		((volatile uint64_t *)(0x70010UL + (m) * 64))
+#define DELTAS(m)	((volatile uint32_t *)(0x100000UL + (m) * 0x20000UL))
+#define REQUESTS	10000
+#define Q1		APQN(1, 1)
+#define ISC		6
+#define RSA_2048_CRT	3
+
+static volatile uint8_t nib __attribute__((aligned(8)));
+static uint8_t reply_buf[1024] __attribute__((aligned(8)));
+
+
+
+static void run(int mode)
+{
+	const struct vector *v = &vectors[RSA_2048_CRT];
+	volatile uint64_t *m = MODE(mode);
+	uint64_t gr1, parts, t0, w0, dqaps = 0, waited = 0;
+	uint64_t irqs = io_count;
+	struct reply r;
+	int i;
+
+	for (i = 0; i < REQUESTS; i++) {
+		nib = 0;
+		t0 = tod();
+		send(Q1, i, v->msg, v->len, &gr1, &parts);
+		for (;;) {
+			if (mode) {
+				w0 = tod();
+				wait_for_io();
+				waited += tod() - w0;
+				nib = 0;
+			}
+			dqaps++;
+			take(Q1, reply_buf, sizeof(reply_buf), &r);
+			if (r.out != 3 || RC(r.gr1) != RC_NO_REPLY)
+				break;
+		}
+		DELTAS(mode)[i] = tod() - t0;
+	}
+	m[0] = REQUESTS;
+	m[1] = dqaps;
+	m[2] = waited;
+	m[3] = io_count - irqs;
+}
+
+int main(void)
+{
+	uint64_t gr1 = 0x0000800000000000UL | ISC, gr2 = (uint64_t)&nib;
+	uint64_t mask = 1UL << (31 - ISC);
+
+	load_vectors();
+	run(0);
+	*STAGE = 1;
+	while (!*GO)
+		;
+	MODE(1)[4] = pqap(FC(3) | Q1, &gr1, &gr2);
+	asm volatile("lctlg 6,6,%0" : : "Q" (mask) : "memory");
+	run(1);
+	*STAGE = 2;
+	return 0;
+}
