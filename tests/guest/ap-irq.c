@@ -99,6 +99,10 @@ static void test_enable(void)
 	       gr1, 0, 0);
 	record(REC_IRQ_NIB_OUT, aqic(Q2, AQIC_IR | AP_IRQ_GUEST_ISC,
 				     0x7ffff000, &gr1), gr1, 0, 0);
+	/* all of the guest's memory is its memory, not only the first MiB */
+	record(REC_IRQ_NIB_HIGH, aqic(Q2, AQIC_IR | AP_IRQ_GUEST_ISC,
+				      0x4000000, &gr1), gr1, 0, 0);
+	aqic(Q2, 0, 0, &gr1);
 }
 
 /* a reply announced by an interruption while the CPU waits */

@@ -27,6 +27,7 @@ enum {
     REC_IRQ_AGAIN,          /* AQIC on again: rc 07 */
     REC_IRQ_NIB_ZERO,       /* AQIC on 01.0002 with NIB 0: rc 06 */
     REC_IRQ_NIB_OUT,        /* NIB beyond guest memory: rc 06 */
+    REC_IRQ_NIB_HIGH,       /* NIB at 64 MiB, within it: cc 0 (then off) */
     REC_IRQ_WAIT,           /* an enabled wait for a reply */
     REC_IRQ_WAIT_REPLY,     /* its DQAP */
     REC_IRQ_MASKED,         /* ISC masked in CR6, the reply ready */

@@ -1187,6 +1187,7 @@ static void test_guest_irq(void)
     check_rc(qts, REC_IRQ_AGAIN, 0x07);
     check_rc(qts, REC_IRQ_NIB_ZERO, 0x06);
     check_rc(qts, REC_IRQ_NIB_OUT, 0x06);
+    check_rc(qts, REC_IRQ_NIB_HIGH, 0);
 
     /* an adapter interruption for ISC 6, the NIB set before it came */
     r = guest_rec(qts, REC_IRQ_WAIT);
@@ -1222,11 +1223,21 @@ static void test_guest_irq(void)
     sim_stop(&sim_guest, SIGTERM);
 }
 
+/* until the simulator's pinned pages are 0, at most 5 s */
+static void wait_unpinned(Sim *sim)
+{
+    int i;
+
+    for (i = 0; i < 500 && sim_pins(sim); i++) {
+        g_usleep(10 * 1000);
+    }
+    g_assert_cmpint(sim_pins(sim), ==, 0);
+}
+
 /* system_reset turns every queue's interrupts off: the pages go back */
 static void test_guest_irq_reset(void)
 {
     QTestState *qts = guest_irq_boot();
-    int i;
 
     if (!qts) {
         return;
@@ -1235,12 +1246,42 @@ static void test_guest_irq_reset(void)
     /* stopped, so that the guest does not start over and enable them */
     qtest_qmp_assert_success(qts, "{'execute': 'stop'}");
     qtest_qmp_assert_success(qts, "{'execute': 'system_reset'}");
-    for (i = 0; i < 500 && sim_pins(&sim_guest); i++) {
-        g_usleep(10 * 1000);
-    }
-    g_assert_cmpint(sim_pins(&sim_guest), ==, 0);
+    wait_unpinned(&sim_guest);
     qtest_quit(qts);
     sim_stop(&sim_guest, SIGTERM);
+}
+
+/*
+ * The turning-off paths outside the guest, with both queues' interrupts
+ * on: unassignment, unplug (the device is closed), a host configuration
+ * change that removes the adapter.  Each gives the pages back; the
+ * simulator's exit status says the driver made no lock-order report.
+ */
+static void test_guest_irq_off_paths(void)
+{
+    static const char *const paths[] = {
+        "write " UUID_A " unassign_adapter 1",
+        "unplug",
+        "host adapters 0,2-15",
+    };
+    QTestState *qts;
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(paths); i++) {
+        qts = guest_irq_boot();
+        if (!qts) {
+            return;
+        }
+        g_assert_cmpint(sim_pins(&sim_guest), ==, 2);
+        if (!strcmp(paths[i], "unplug")) {
+            qtest_qmp_device_del(qts, "ap0");
+        } else {
+            g_assert(sim_admin(&sim_guest, paths[i]) == 0);
+        }
+        wait_unpinned(&sim_guest);
+        qtest_quit(qts);
+        sim_stop(&sim_guest, SIGTERM);
+    }
 }
 
 /* a backend without the adapter index: a warning; with it: none */
@@ -1288,6 +1329,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/guest/sim", test_guest_sim);
     qtest_add_func("/vfio-ap/guest/irq", test_guest_irq);
     qtest_add_func("/vfio-ap/guest/irq-reset", test_guest_irq_reset);
+    qtest_add_func("/vfio-ap/guest/irq-off-paths", test_guest_irq_off_paths);
     qtest_add_func("/vfio-ap/sim/irq-index-missing", test_irq_index_missing);
     qtest_add_func("/vfio-ap/guest/sim-unmapped", test_guest_sim_unmapped);
     qtest_add_func("/vfio-ap/guest/facilities-off", test_guest_facilities_off);

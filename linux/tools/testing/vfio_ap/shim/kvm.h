@@ -47,6 +47,8 @@ struct kvm {
 	void *mem;			/* guest memory ... */
 	gpa_t mem_base;			/* ... at this guest address */
 	size_t mem_size;
+	/* more guest memory, the VMM's, as it DMA-maps it (vfio-user) */
+	struct { gpa_t base; size_t size; } slots[8];
 	/* the GISA, its designation unique among live guests (sim/kvm_sim.c) */
 	struct kvm_s390_gisa *gisa;
 	struct kvm *gisa_next;		/* live guests, under the GISA lock */

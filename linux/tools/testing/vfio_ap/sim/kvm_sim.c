@@ -147,9 +147,11 @@ struct kvm *sim_kvm_create(size_t mem_size, gpa_t mem_base)
 	init_rwsem(&kvm->arch.crypto.pqap_hook_rwsem);
 	kvm->arch.crypto.crycbd = 0x1000 | 0x02;	/* format 2, APXA */
 	kvm->arch.gisa_int.origin = kvm->gisa;
-	/* page aligned, as guest memory is */
-	kvm->mem = aligned_alloc(PAGE_SIZE, mem_size);
-	memset(kvm->mem, 0, mem_size);
+	/* page aligned, as guest memory is; none: the VMM's, as memslots */
+	if (mem_size) {
+		kvm->mem = aligned_alloc(PAGE_SIZE, mem_size);
+		memset(kvm->mem, 0, mem_size);
+	}
 	kvm->mem_base = mem_base;
 	kvm->mem_size = mem_size;
 	kvm->users = 1;
@@ -252,9 +254,47 @@ unsigned int sim_kvm_giscs(struct kvm *kvm)
 	return n;
 }
 
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
 bool kvm_is_gpa_in_memslot(struct kvm *kvm, gpa_t gpa)
 {
-	return gpa >= kvm->mem_base && gpa - kvm->mem_base < kvm->mem_size;
+	bool in = gpa >= kvm->mem_base && gpa - kvm->mem_base < kvm->mem_size;
+	int i;
+
+	pthread_mutex_lock(&slots_lock);
+	for (i = 0; !in && i < ARRAY_SIZE(kvm->slots); i++)
+		in = kvm->slots[i].size && gpa >= kvm->slots[i].base &&
+		     gpa - kvm->slots[i].base < kvm->slots[i].size;
+	pthread_mutex_unlock(&slots_lock);
+	return in;
+}
+
+int sim_kvm_add_memslot(struct kvm *kvm, gpa_t base, size_t size)
+{
+	int i, ret = -ENOSPC;
+
+	pthread_mutex_lock(&slots_lock);
+	for (i = 0; i < ARRAY_SIZE(kvm->slots); i++) {
+		if (!kvm->slots[i].size) {
+			kvm->slots[i].base = base;
+			kvm->slots[i].size = size;
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&slots_lock);
+	return ret;
+}
+
+void sim_kvm_del_memslot(struct kvm *kvm, gpa_t base)
+{
+	int i;
+
+	pthread_mutex_lock(&slots_lock);
+	for (i = 0; i < ARRAY_SIZE(kvm->slots); i++)
+		if (kvm->slots[i].size && kvm->slots[i].base == base)
+			kvm->slots[i].size = 0;
+	pthread_mutex_unlock(&slots_lock);
 }
 
 /*

@@ -117,6 +117,12 @@ long sim_kvm_live(void);
 int sim_kvm_set_isc_eventfd(struct kvm *kvm, unsigned int isc, int fd);
 void sim_gisa_post(u32 designation, unsigned int isc);
 unsigned long sim_kvm_isc_posts(struct kvm *kvm, unsigned int isc);
+/*
+ * Guest memory the VMM has (the vfio-user server adds what the VMM maps
+ * for DMA, as QEMU sets KVM's memslots from the same RAM)
+ */
+int sim_kvm_add_memslot(struct kvm *kvm, gpa_t base, size_t size);
+void sim_kvm_del_memslot(struct kvm *kvm, gpa_t base);
 /* the GISA designation the driver gives the firmware for @kvm */
 u32 sim_kvm_gisa(struct kvm *kvm);
 

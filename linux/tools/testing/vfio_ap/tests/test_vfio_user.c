@@ -351,6 +351,10 @@ static void test_bad_messages(void)
 			  NULL, 0), EINVAL);
 	map.flags &= ~0x100;
 	map.offset = 0;
+	map.size = 0x100000;		/* more than the file holds */
+	CHECK_EQ_INT(xfer(sock, VFIO_USER_DMA_MAP, &map, sizeof(map), &memfd, 1,
+			  NULL, 0), EINVAL);
+	map.size = 0x10000;
 	CHECK_EQ_INT(xfer(sock, VFIO_USER_DMA_MAP, &map, sizeof(map), &memfd, 1,
 			  NULL, 0), 0);
 	CHECK_EQ_INT(xfer(sock, VFIO_USER_DMA_MAP, &map, sizeof(map), &memfd, 1,

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "../lockval/lockval.h"
 #include "sim.h"
 #include "vfio_user.h"
 
@@ -67,7 +68,8 @@ static void usage(FILE *f)
 		"                   [--daemon --pidfile FILE]\n"
 		"       vfio-ap-sim --dir DIR --admin COMMAND [ARGS...]\n"
 		"LIST: ids such as 0-15,32; defaults: 0-15 each.\n"
-		"Admin commands: see 'vfio-ap-sim --dir DIR --admin help'.\n");
+		"Admin commands: see 'vfio-ap-sim --dir DIR --admin help'.\n"
+		"Exit status 3: the driver made lock-order reports or warnings.\n");
 }
 
 /* the client side of the admin socket: one command, its answer printed */
@@ -137,6 +139,23 @@ static int daemonize(int *ready_fd)
 	setsid();
 	*ready_fd = pipefd[1];
 	return 0;
+}
+
+/*
+ * What the driver did wrong while it served: lock-order reports, WARN_ONs,
+ * misuse of the VFIO core.  The exit status says whether there was any, so
+ * that every test that stops the simulator also checks it.
+ */
+static int problems_seen(void)
+{
+	unsigned int locks = lockval_failures();
+	unsigned long vfio = sim_vfio_errors();
+
+	if (!locks && !shim_warn_ons && !vfio)
+		return 0;
+	fprintf(stderr, "vfio-ap-sim: %u lock-order reports, %u warnings, "
+		"%lu VFIO core errors\n", locks, shim_warn_ons, vfio);
+	return 3;
 }
 
 int main(int argc, char **argv)
@@ -307,5 +326,5 @@ int main(int argc, char **argv)
 	sim_server_stop(server);
 	if (pidfile)
 		unlink(pidfile);
-	return 0;
+	return problems_seen();
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/vfio_ap.h>
 
@@ -30,8 +31,8 @@
 #define VERSION_BUSY_TRIES	100
 #define VERSION_BUSY_WAIT_US	5000
 
-/* guest memory of the simulated guest behind one connection */
-#define CONN_GUEST_MEM	(1 << 20)
+/* the guest's memory is the VMM's: it comes as DMA mappings */
+#define CONN_GUEST_MEM	0
 
 unsigned int vfio_user_irqs = VFIO_AP_IRQ_ADAPTER + 1;
 unsigned int vfio_user_regions = 1;
@@ -49,6 +50,7 @@ struct conn_map {
 	void *mapping;		/* what mmap returned, or NULL without an fd */
 	size_t maplen;
 	bool registered;	/* with the VFIO core, for page pinning */
+	bool memslot;		/* the guest's memory in the simulated KVM */
 };
 
 struct conn {
@@ -252,6 +254,21 @@ static bool maps_overlap(const struct conn_map *m, uint64_t iova,
 	return m->size && iova < m->iova + m->size && m->iova < iova + size;
 }
 
+/*
+ * A regular file (a memfd) must hold what is mapped of it: touching a page
+ * beyond its end would kill the server (SIGBUS) when the firmware stores a
+ * NIB there.
+ */
+static bool fd_covers(int fd, uint64_t offset, uint64_t size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return false;
+	return !S_ISREG(st.st_mode) ||
+	       (offset + size >= offset && offset + size <= (uint64_t)st.st_size);
+}
+
 static int do_dma_map(struct conn *c)
 {
 	const struct vfio_user_dma_map *in = (const void *)c->payload;
@@ -263,6 +280,8 @@ static int do_dma_map(struct conn *c)
 	    c->nfds > 1 || !in->size || (in->iova | in->size) & ~PAGE_MASK ||
 	    in->iova + in->size < in->iova ||
 	    (in->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
+		return reply(c, EINVAL, NULL, 0);
+	if (c->nfds && !fd_covers(c->fds[0], in->offset, in->size))
 		return reply(c, EINVAL, NULL, 0);
 	for (i = 0; i < VFIO_USER_MAX_MAPS; i++) {
 		if (maps_overlap(&c->maps[i], in->iova, in->size))
@@ -292,6 +311,7 @@ static int do_dma_map(struct conn *c)
 			return reply(c, ENOSPC, NULL, 0);
 		}
 		m->registered = true;
+		m->memslot = !sim_kvm_add_memslot(c->kvm, in->iova, in->size);
 	}
 	return reply(c, 0, NULL, 0);
 }
@@ -299,6 +319,8 @@ static int do_dma_map(struct conn *c)
 /* undo one mapping: the driver gives back its pins in it first */
 static void unmap_one(struct conn *c, struct conn_map *m)
 {
+	if (m->memslot)
+		sim_kvm_del_memslot(c->kvm, m->iova);
 	if (m->registered)
 		sim_vfio_dma_unmap(c->vdev, m->iova, m->size);
 	else if (c->vdev->ops->dma_unmap)
