@@ -2,8 +2,9 @@
 """Benchmark of AP queue interrupts against polling under TCG (not a test).
 
 A bare-metal guest (bench/ap-irq-bench.c) sends RSA-2048 CRT requests one
-after another and waits for each reply, first by polling DQAP, then in an
-enabled wait for the adapter interruption; it times each request with the
+after another and waits for each reply by polling DQAP without a pause, by
+polling it every 250 us (Linux's AP poll timer), and in an enabled wait for
+the adapter interruption; it times each request with the
 TOD clock and counts its DQAPs and its time in the wait state.  Beside it
 the simulator times, in the same run and on its own clock, each reply's
 computation and its wait from ready to the guest's first DQAP of it
@@ -34,9 +35,9 @@ from sim_process import start_guest_qemu, start_sim, stop_all  # noqa: E402
 
 UUID = "62177883-f1bb-47f0-914d-32a22e3a8804"
 STAGE, GO, MODES = 0x70000, 0x70008, 0x70010
-DELTAS = (0x100000, 0x120000)
+DELTAS = (0x100000, 0x120000, 0x140000)
 TOD_PER_US = 4096
-MODE_NAMES = ("polling", "interrupts")
+MODE_NAMES = ("busy polling", "polling every 250 us", "interrupts")
 
 
 def be(data):
@@ -88,15 +89,14 @@ def main():
             qemu, guest, sock, os.path.join(tmp, "qtest.sock")))
         qt.accept()
         card_timings(sim, tmp)
-        wait_stage(qt, 1)
-        results.append((guest_mode(qt, 0), card_timings(sim, tmp)))
-        qt.writeq(GO, 1)
-        wait_stage(qt, 2)
-        results.append((guest_mode(qt, 1), card_timings(sim, tmp)))
+        for mode in range(len(MODE_NAMES)):
+            wait_stage(qt, mode + 1)
+            results.append((guest_mode(qt, mode), card_timings(sim, tmp)))
+            qt.writeq(GO, mode + 1)
     finally:
         stop_all(procs)
         shutil.rmtree(tmp, ignore_errors=True)
-    if results[1][0]["aqic_cc"] != 0:
+    if results[2][0]["aqic_cc"] != 0:
         sys.exit("bench: AQIC failed")
 
     title = "Benchmark: AP queue interrupts against polling under TCG"
@@ -106,9 +106,10 @@ def main():
         f"{datetime.date.today().isoformat()}, one run on this machine "
         f"({os.cpu_count()} CPUs).",
         "A bare-metal guest (``bench/ap-irq-bench.c``) sends RSA-2048 CRT",
-        "requests one after another and waits for each reply, first by",
-        "polling DQAP, then in an enabled wait for the adapter interruption",
-        "(AQIC on ISC 6).  Latency is request to reply as the guest's TOD",
+        "requests one after another and waits for each reply by polling DQAP",
+        "without a pause, by polling it every 250 us as Linux's AP bus does",
+        "(its high-rate poll timer), and in an enabled wait for the adapter",
+        "interruption (AQIC on ISC 6).  Latency is request to reply as the guest's TOD",
         "clock sees it.  The simulator times, on its own clock in the same",
         "run, each reply's computation and its wait from ready to the",
         "guest's first DQAP of it; with interrupts that wait covers the route",
@@ -139,9 +140,9 @@ def main():
             f"     - {card[1]} us, {card[2]} us",
             f"     - {card[3]} us, {card[4]} us",
         ]
-    poll, irq = results[0][0], results[1][0]
-    compute = results[1][1][1]
-    route = results[1][1][3]
+    busy, poll, irq = (r[0] for r in results)
+    compute = results[2][1][1]
+    route = results[2][1][3]
     share = 100 * route / compute
     lines += [
         "",
@@ -153,13 +154,15 @@ def main():
         "vCPU, the DQAP to the simulator) cost what a busy-polling guest,",
         "whose vCPU never sleeps, does not pay.",
         "",
-        "Goals: latency with interrupts no worse than polling's: "
+        "Goals: latency with interrupts no worse than polling's (as Linux",
+        "polls, every 250 us): "
         f"{irq['median']:.0f} us against {poll['median']:.0f} us, "
-        + ("met" if irq["median"] <= poll["median"] else "NOT met") + ".",
+        + ("met" if irq["median"] <= poll["median"] else "NOT met")
+        + f"; busy polling, which no guest does, {busy['median']:.0f} us.",
         "No guest CPU while waiting: with interrupts the guest is in the wait",
         f"state {100 * irq['wait_share']:.0f} % of each request and issues "
         f"{irq['dqaps']:.2f} DQAPs per request (polling: "
-        f"{poll['dqaps']:.2f}), "
+        f"{poll['dqaps']:.2f} and {busy['dqaps']:.2f}), "
         + ("met" if irq["dqaps"] < 1.05 else "NOT met") + ".",
         f"Route from ready to the handler at most {route} us, {share:.1f} % "
         f"of one computation ({compute} us): goal (<= 5 %) "
