@@ -33,6 +33,7 @@ MODMAKE  = $(KMAKE) M=$(MODDIR) VFIO_AP_UAPI=$(TOP)/include/uapi
 
 .PHONY: all deps kernel-prepare module checkpatch docs harness check-harness \
 	check-tsan check-asan check bench demo clean qemu check-qtest check-libvirt \
+	check-linux linux-guest \
 	checkpatch-qemu
 
 all: module harness
@@ -189,6 +190,36 @@ $(GUEST_IRQ_BENCH): $(GUEST_BASE) $(GUEST_OPS) bench/ap-irq-bench.c \
 	$(GUEST_CC) -o $@ $(GUEST_BASE) $(GUEST_OPS) bench/ap-irq-bench.c
 GUESTS := $(GUEST_CHSC) $(GUEST_SEI) $(GUEST_INSN) $(GUEST_IRQ)
 
+# --- the Linux guest: Debian's s390x kernel and busybox, our init and test ---
+LGUEST      := $(BUILD)/linux-guest
+LGUEST_DEBS := $(LGUEST)/debs
+LGUEST_INITRD := $(LGUEST)/initramfs.gz
+LGUEST_TEST := $(LGUEST)/zcrypt-test
+LGUEST_VECS := $(LGUEST)/ica-vectors.bin
+# the packages ./configure fetched, unpacked as they are
+$(STAMP)/linux-guest-debs: $(CONFIG_MK)
+	rm -rf $(LGUEST_DEBS)
+	mkdir -p $(LGUEST_DEBS) $(STAMP)
+	for d in $(GUEST_DEBS); do dpkg -x $(GUEST_DEBS_DIR)/$$d $(LGUEST_DEBS); done
+	touch $@
+$(LGUEST_TEST): tests/guest/linux/zcrypt-test.c | deps
+	@mkdir -p $(@D)
+	s390x-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(LGUEST_VECS): $(GUEST_DIR)/mkvectors
+	@mkdir -p $(@D)
+	$< --ica $@
+$(LGUEST_INITRD): $(STAMP)/linux-guest-debs tests/guest/linux/mkinitramfs.sh \
+		tests/guest/linux/init $(LGUEST_TEST) $(LGUEST_VECS)
+	tests/guest/linux/mkinitramfs.sh $(LGUEST_DEBS) tests/guest/linux/init \
+		$(LGUEST_TEST) $(LGUEST_VECS) $@
+linux-guest: $(LGUEST_INITRD)
+
+# the Linux guest against the simulator, with interrupts and polling
+check-linux: qemu $(LGUEST_INITRD)
+	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
+	/usr/bin/python3 tests/guest/linux/run.py $(QEMU_BIN) $(VFIO_AP_SIM) \
+		$(LGUEST_DEBS) $(LGUEST_INITRD)
+
 # --- user-space harness, bench, demo (their own Makefiles) -------------------
 harness: deps
 	$(MAKE) -C $(HARNESS) all
@@ -320,7 +351,7 @@ checkpatch-qemu: $(STAMP)/qemu-patched
 # Each step is a sub-make; a failing step does not stop the later ones, so one
 # run shows every problem.  The exit status is non-zero if any step failed.
 CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan check-qtest \
-	       checkpatch-qemu check-libvirt
+	       check-linux checkpatch-qemu check-libvirt
 
 check: deps
 	@sum="  PASS  deps"; failed=; \

@@ -9,6 +9,8 @@ libssl-dev gcc-s390x-linux-gnu sparse linux-source-6.12"
 # QEMU (meson and pycotap come from bookworm-backports: see ./configure)
 PKGS="$PKGS git ninja-build pkg-config python3-venv libglib2.0-dev libfdt-dev
 libpixman-1-dev zlib1g-dev device-tree-compiler"
+# the Linux guest: its test program is static s390x C, its initramfs a cpio
+PKGS="$PKGS libc6-dev-s390x-cross cpio"
 # the libvirt check (no daemon runs: virsh uses libvirt's embedded driver)
 PKGS="$PKGS libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu"
 

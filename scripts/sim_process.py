@@ -5,9 +5,10 @@ import subprocess
 import time
 
 
-def start_sim(sim, sim_dir, uuid, stderr=subprocess.DEVNULL):
-    """vfio-ap-sim serving mdev @uuid in @sim_dir; (process, its socket)."""
-    proc = subprocess.Popen([sim, "--dir", sim_dir, "--mdev", uuid],
+def start_sim(sim, sim_dir, uuid, stderr=subprocess.DEVNULL, extra=()):
+    """vfio-ap-sim serving mdev @uuid in @sim_dir, with options @extra;
+    (process, its socket)."""
+    proc = subprocess.Popen([sim, "--dir", sim_dir, "--mdev", uuid, *extra],
                             stderr=stderr)
     sock = os.path.join(sim_dir, uuid + ".sock")
     for _ in range(500):

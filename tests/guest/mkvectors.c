@@ -9,7 +9,16 @@
  *   "APV1", u32 count, then per vector: u32 message length, u32 result
  *   length, the message, the result, padded to 8 bytes.
  *
- * Usage: mkvectors OUTPUT
+ * With --ica, the same operations as a Linux guest's program hands them to
+ * zcrypt (ICARSAMODEXPO, ICARSACRT: include/uapi/asm/zcrypt.h):
+ *
+ *   "ICV1", u32 count, then per vector: u32 bits, u32 crt, u32 fields,
+ *   and each field as u32 length and bytes: ME: input, exponent (e),
+ *   modulus, result; CRT: input, bp_key (dp), bq_key (dq), np_prime (p),
+ *   nq_prime (q), u_mult_inv, result.  bp_key, np_prime and u_mult_inv
+ *   carry 8 leading zero bytes more than the others, as zcrypt wants.
+ *
+ * Usage: mkvectors [--ica] OUTPUT
  */
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -97,28 +106,76 @@ static void vector(FILE *f, EVP_PKEY *pkey, int bits, int crt)
 	fwrite(pad, 1, (8 - (len + fld) % 8) % 8, f);
 }
 
+static void put_field(FILE *f, const unsigned char *data, size_t len)
+{
+	put32(f, len);
+	fwrite(data, 1, len, f);
+}
+
+/* one of the key's numbers, @extra zero bytes before its @size bytes */
+static void put_key_field(FILE *f, EVP_PKEY *pkey, const char *name,
+			  size_t size, size_t extra)
+{
+	unsigned char field[8 + 512] = { 0 };
+
+	put_param(pkey, name, field + extra, size);
+	put_field(f, field, extra + size);
+}
+
+static void ica_vector(FILE *f, EVP_PKEY *pkey, int bits, int crt)
+{
+	size_t mod = bits / 8, half = (mod + 1) / 2, i;
+	unsigned char in[512], want[512];
+
+	for (i = 0; i < mod; i++)
+		in[i] = (unsigned char)(bits * 7 + i * 29 + crt);
+	in[0] &= 0x3f;				/* below the modulus */
+	rsa_raw(pkey, crt, in, mod, want);
+	put32(f, bits);
+	put32(f, crt);
+	put32(f, crt ? 7 : 4);
+	put_field(f, in, mod);
+	if (crt) {
+		put_key_field(f, pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1, half, 8);
+		put_key_field(f, pkey, OSSL_PKEY_PARAM_RSA_EXPONENT2, half, 0);
+		put_key_field(f, pkey, OSSL_PKEY_PARAM_RSA_FACTOR1, half, 8);
+		put_key_field(f, pkey, OSSL_PKEY_PARAM_RSA_FACTOR2, half, 0);
+		put_key_field(f, pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, half,
+			      8);
+	} else {
+		put_key_field(f, pkey, OSSL_PKEY_PARAM_RSA_E, mod, 0);
+		put_key_field(f, pkey, OSSL_PKEY_PARAM_RSA_N, mod, 0);
+	}
+	put_field(f, want, mod);
+}
+
 int main(int argc, char **argv)
 {
 	static const int sizes[] = { 1024, 2048, 4096 };
+	int ica = argc == 3 && !strcmp(argv[1], "--ica");
 	FILE *f;
 	int i, crt;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: mkvectors OUTPUT\n");
+	if (argc != 2 && !ica) {
+		fprintf(stderr, "usage: mkvectors [--ica] OUTPUT\n");
 		return 2;
 	}
-	f = fopen(argv[1], "wb");
+	f = fopen(argv[argc - 1], "wb");
 	if (!f)
 		die("open");
-	fwrite("APV1", 1, 4, f);
+	fwrite(ica ? "ICV1" : "APV1", 1, 4, f);
 	put32(f, 6);
 	for (i = 0; i < 3; i++) {
 		EVP_PKEY *pkey = EVP_RSA_gen(sizes[i]);
 
 		if (!pkey)
 			die("key generation");
-		for (crt = 0; crt < 2; crt++)
-			vector(f, pkey, sizes[i], crt);
+		for (crt = 0; crt < 2; crt++) {
+			if (ica)
+				ica_vector(f, pkey, sizes[i], crt);
+			else
+				vector(f, pkey, sizes[i], crt);
+		}
 		EVP_PKEY_free(pkey);
 	}
 	return fclose(f) ? 1 : 0;

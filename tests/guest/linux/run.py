@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""The Linux guest test: Debian's s390x kernel under TCG with our vfio-ap
+device on the simulator, once with AP interrupts and once polling
+(ap.useirq=0).  The guest's init (tests/guest/linux/init) prints tagged
+lines on the console; this script answers its hot plug steps with admin
+writes to the simulator and checks every line it expects, TAP style.
+
+Usage: run.py QEMU VFIO-AP-SIM DEBS INITRD
+"""
+
+import glob
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "scripts"))
+from sim_process import start_sim, stop_all  # noqa: E402
+
+UUID = "62177883-f1bb-47f0-914d-32a22e3a8804"
+WATCHDOG = 150                  # seconds for one boot, to power-off
+QUEUES = ["01.0001", "01.0002", "02.0001", "02.0002"]
+# kernel messages of the AP bus and zcrypt that a healthy run may show
+KLOG_EXPECTED = ()
+failures = []
+count = 0
+
+
+def check(ok, what):
+    global count
+    count += 1
+    print(f"{'ok' if ok else 'not ok'} {count} - {what}")
+    if not ok:
+        failures.append(what)
+
+
+def admin(sim, sim_dir, *args):
+    subprocess.run([sim, "--dir", sim_dir, "--admin", *args], check=True,
+                   capture_output=True)
+
+
+def boot(qemu, sim, kernel, initrd, useirq):
+    """One guest run; its console lines and exit status, and the times
+    from each hot plug write to the guest seeing it."""
+    tmp = tempfile.mkdtemp(prefix="vfio-ap-linux-")
+    procs, lines, seen = [], [], {}
+    try:
+        proc, sock = start_sim(sim, tmp, UUID,
+                               extra=("--card", "2=12", "--card", "3=13"))
+        procs.append(proc)
+        for attr, val in (("assign_adapter", "1"), ("assign_adapter", "2"),
+                          ("assign_domain", "1"), ("assign_domain", "2")):
+            admin(sim, tmp, "write", UUID, attr, val)
+        append = "console=ttysclp0 quiet panic=-1" + \
+            ("" if useirq else " ap.useirq=0")
+        guest = subprocess.Popen([
+            qemu, "-machine", "s390-ccw-virtio,memory-backend=mem",
+            "-object", "memory-backend-memfd,id=mem,size=512M,share=on",
+            "-m", "512M", "-accel", "tcg", "-cpu", "max", "-nographic",
+            "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+            "-append", append, "-device", f"vfio-ap,socket={sock}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT)
+        procs.append(guest)
+        deadline = time.time() + WATCHDOG
+        pending = b""
+        plugged = None
+        while time.time() < deadline:
+            ready, _, _ = select.select([guest.stdout], [], [], 1)
+            if not ready:
+                continue
+            data = os.read(guest.stdout.fileno(), 4096)
+            if not data:
+                break
+            pending += data
+            while b"\n" in pending:
+                raw, pending = pending.split(b"\n", 1)
+                line = raw.decode(errors="replace").strip()
+                lines.append(line)
+                if line == "hotplug: waiting for card03":
+                    plugged = time.time()
+                    admin(sim, tmp, "write", UUID, "assign_adapter", "3")
+                elif line.startswith("hotplug: card03") and "online" in line:
+                    seen["plug"] = time.time() - plugged
+                elif line == "hotplug: waiting for card03 to go":
+                    plugged = time.time()
+                    admin(sim, tmp, "write", UUID, "unassign_adapter", "3")
+                elif line == "hotplug: card03 gone":
+                    seen["unplug"] = time.time() - plugged
+        else:
+            lines.append("run.py: the watchdog ended the guest")
+        guest.kill()
+        status = guest.wait()
+        proc.terminate()
+        sim_status = proc.wait(timeout=10)
+        return lines, status, sim_status, seen
+    finally:
+        stop_all(procs)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_run(name, lines, sim_status, seen, useirq):
+    has = set(lines)
+    irq = "Interrupts enabled." if useirq else "Interrupts disabled."
+    check("guest: done" in has, f"{name}: the guest ran to its end")
+    check("ap: card01 CEX8A online=1" in has, f"{name}: card01 is a CEX8A")
+    check("ap: card02 CEX6A online=1" in has, f"{name}: card02 is a CEX6A")
+    queues = sorted(line.split()[2] for line in lines
+                    if line.startswith("ap: queue "))
+    check(queues == QUEUES, f"{name}: the queues are the mdev's: {queues}")
+    for q in QUEUES:
+        check(f"ap: queue {q} online=1 irq={irq}" in has,
+              f"{name}: queue {q} online, {irq.lower()}")
+    check("ap: /dev/z90crypt present" in has, f"{name}: /dev/z90crypt")
+    check(any(line.startswith("lszcrypt: 01 ") and "CEX8A" in line
+              for line in lines), f"{name}: lszcrypt lists card 01")
+    for bits in (1024, 2048, 4096):
+        for op in ("ME", "CRT"):
+            check(f"zcrypt-test: RSA-{bits} {op} ok" in has,
+                  f"{name}: RSA-{bits} {op} through zcrypt is right")
+    check("zcrypt-test: concurrent 4 x 3: ok" in has,
+          f"{name}: 4 processes at once, all right")
+    check("hotplug: card03 CEX7A online" in has and "plug" in seen,
+          f"{name}: a card assigned while the guest runs comes online "
+          f"({seen.get('plug', 0):.1f} s), by the config-change event")
+    check("hotplug: concurrent 4 x 3: ok" in has,
+          f"{name}: requests while the card comes and goes, all right")
+    check("hotplug: card03 gone" in has and "unplug" in seen,
+          f"{name}: an unassigned card goes ({seen.get('unplug', 0):.1f} s)")
+    klog = [line for line in lines if line.startswith("klog: ")]
+    unexpected = [line for line in klog
+                  if not any(e in line for e in KLOG_EXPECTED)]
+    check(not unexpected, f"{name}: no AP or zcrypt kernel message: "
+          f"{unexpected[:3]}")
+    check(sim_status == 0, f"{name}: the simulator saw no lock-order "
+          f"report or warning (exit {sim_status})")
+    if failures:
+        print("# the guest's console:")
+        for line in lines:
+            print(f"#   {line}")
+
+
+def main():
+    qemu, sim, debs, initrd = sys.argv[1:5]
+    kernels = glob.glob(os.path.join(debs, "boot", "vmlinuz-*"))
+    if len(kernels) != 1:
+        sys.exit(f"run.py: want one kernel in {debs}/boot, found {kernels}")
+    for name, useirq in (("interrupts", True), ("polling", False)):
+        started = time.time()
+        lines, _, sim_status, seen = boot(qemu, sim, kernels[0], initrd,
+                                          useirq)
+        print(f"# {name}: the guest ran {time.time() - started:.0f} s")
+        check_run(name, lines, sim_status, seen, useirq)
+    print(f"1..{count}")
+    print(f"# linux guest: {count - len(failures)} passed, "
+          f"{len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

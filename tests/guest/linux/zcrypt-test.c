@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Linux guest's test program (static, s390x): RSA through zcrypt as a
+ * guest program uses the cards, with /dev/z90crypt's ICARSAMODEXPO and
+ * ICARSACRT, for the vectors mkvectors --ica made on the host with
+ * OpenSSL.  Each result is compared with the one OpenSSL computed; one
+ * line a vector, then a summary line, for the host's test to read:
+ *
+ *   zcrypt-test: RSA-2048 CRT ok
+ *   zcrypt-test: 6 ok, 0 failed
+ *
+ * With PROCS and ROUNDS, that many processes each run every vector ROUNDS
+ * times at once, so that the requests spread over the queues, and one
+ * line says whether every result was right.
+ *
+ * Usage: zcrypt-test VECTORS [PROCS ROUNDS]
+ */
+#include <asm/zcrypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_VECTORS	16
+#define MAX_FIELDS	7
+
+struct vector {
+	uint32_t bits, crt, nfields;
+	uint32_t len[MAX_FIELDS];
+	uint8_t *field[MAX_FIELDS];
+};
+
+static struct vector vectors[MAX_VECTORS];
+static unsigned int nvectors;
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/* the file mkvectors --ica wrote; false if it is not one */
+static int load(const char *path)
+{
+	static uint8_t buf[1 << 16];
+	size_t got, at = 8;
+	unsigned int i, j;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return 0;
+	got = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (got < 8 || memcmp(buf, "ICV1", 4) || be32(buf + 4) > MAX_VECTORS)
+		return 0;
+	nvectors = be32(buf + 4);
+	for (i = 0; i < nvectors; i++) {
+		struct vector *v = &vectors[i];
+
+		if (at + 12 > got)
+			return 0;
+		v->bits = be32(buf + at);
+		v->crt = be32(buf + at + 4);
+		v->nfields = be32(buf + at + 8);
+		at += 12;
+		if (v->nfields != (v->crt ? 7U : 4U))
+			return 0;
+		for (j = 0; j < v->nfields; j++) {
+			if (at + 4 > got || be32(buf + at) > got - at - 4)
+				return 0;
+			v->len[j] = be32(buf + at);
+			v->field[j] = buf + at + 4;
+			at += 4 + v->len[j];
+		}
+	}
+	return 1;
+}
+
+/* one operation through zcrypt; 0 when the result is OpenSSL's */
+static int run(int fd, const struct vector *v)
+{
+	uint8_t out[512];
+	uint32_t mod = v->len[0];
+	int ret;
+
+	memset(out, 0, sizeof(out));
+	if (v->crt) {
+		struct ica_rsa_modexpo_crt crt = {
+			.inputdata = v->field[0], .inputdatalength = mod,
+			.outputdata = out, .outputdatalength = mod,
+			.bp_key = v->field[1], .bq_key = v->field[2],
+			.np_prime = v->field[3], .nq_prime = v->field[4],
+			.u_mult_inv = v->field[5],
+		};
+
+		ret = ioctl(fd, ICARSACRT, &crt);
+	} else {
+		struct ica_rsa_modexpo me = {
+			.inputdata = v->field[0], .inputdatalength = mod,
+			.outputdata = out, .outputdatalength = mod,
+			.b_key = v->field[1], .n_modulus = v->field[2],
+		};
+
+		ret = ioctl(fd, ICARSAMODEXPO, &me);
+	}
+	if (ret)
+		return errno ? errno : -1;
+	return memcmp(out, v->field[v->nfields - 1], mod) ? -1 : 0;
+}
+
+static const char *name(const struct vector *v)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "RSA-%u %s", v->bits, v->crt ? "CRT" : "ME");
+	return buf;
+}
+
+/* every vector once, a line each; the failures */
+static int each_once(int fd)
+{
+	unsigned int i, failed = 0;
+	int ret;
+
+	for (i = 0; i < nvectors; i++) {
+		ret = run(fd, &vectors[i]);
+		if (ret)
+			failed++;
+		if (!ret)
+			printf("zcrypt-test: %s ok\n", name(&vectors[i]));
+		else if (ret > 0)
+			printf("zcrypt-test: %s FAILED: %s\n", name(&vectors[i]),
+			       strerror(ret));
+		else
+			printf("zcrypt-test: %s FAILED: wrong result\n",
+			       name(&vectors[i]));
+	}
+	printf("zcrypt-test: %u ok, %u failed\n", nvectors - failed, failed);
+	return failed;
+}
+
+/* @procs processes, each every vector @rounds times; the failures */
+static int concurrent(int procs, int rounds)
+{
+	int i, status, failed = 0;
+
+	fflush(stdout);
+	for (i = 0; i < procs; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return procs;
+		if (!pid) {
+			int fd = open("/dev/z90crypt", O_RDWR), r, bad = 0;
+			unsigned int j;
+
+			for (r = 0; fd >= 0 && r < rounds; r++)
+				for (j = 0; j < nvectors; j++)
+					bad += run(fd, &vectors[j]) != 0;
+			_exit(fd < 0 || bad);
+		}
+	}
+	for (i = 0; i < procs; i++)
+		if (wait(&status) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			failed++;
+	printf("zcrypt-test: concurrent %d x %d: %s\n", procs, rounds,
+	       failed ? "FAILED" : "ok");
+	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	int fd;
+
+	if ((argc != 2 && argc != 4) || !load(argv[1])) {
+		fprintf(stderr, "usage: zcrypt-test VECTORS [PROCS ROUNDS]\n");
+		return 2;
+	}
+	if (argc == 4)
+		return concurrent(atoi(argv[2]), atoi(argv[3])) ? 1 : 0;
+	fd = open("/dev/z90crypt", O_RDWR);
+	if (fd < 0) {
+		printf("zcrypt-test: /dev/z90crypt: %s\n", strerror(errno));
+		return 1;
+	}
+	return each_once(fd) ? 1 : 0;
+}
