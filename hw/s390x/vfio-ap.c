@@ -46,6 +46,7 @@
 #include "system/address-spaces.h"
 #include "system/iommufd.h"
 #include "system/kvm.h"
+#include "system/reset.h"
 #include "exec/cpu-common.h"
 #include "hw/boards.h"
 #ifdef CONFIG_VFIO_USER
@@ -84,6 +85,19 @@ struct VFIOAPDevice {
 /* Realized devices, in order; their pending events are answered in turn. */
 static QTAILQ_HEAD(, VFIOAPDevice) vfio_ap_devices =
     QTAILQ_HEAD_INITIALIZER(vfio_ap_devices);
+
+/*
+ * Devices unplugged since the guest last asked: each took the guest's
+ * queues with it, a change of its AP configuration to tell it of.
+ */
+static uint32_t vfio_ap_unplug_events;
+static bool unplug_events_reset;        /* its reset handler is registered */
+
+/* the channel subsystem's reset dropped the report words */
+static void vfio_ap_drop_unplug_events(void *opaque)
+{
+    vfio_ap_unplug_events = 0;
+}
 
 static void vfio_ap_compute_needs_reset(VFIODevice *vdev)
 {
@@ -132,6 +146,9 @@ bool ap_chsc_sei_nt0_have_event(void)
 {
     VFIOAPDevice *vapdev;
 
+    if (vfio_ap_unplug_events) {
+        return true;
+    }
     QTAILQ_FOREACH(vapdev, &vfio_ap_devices, next) {
         if (vapdev->pending_cfg_events) {
             return true;
@@ -155,10 +172,13 @@ int ap_chsc_sei_nt0_get_event(void *res)
             break;
         }
     }
-    if (!vapdev) {
+    if (vapdev) {
+        vapdev->pending_cfg_events--;
+    } else if (vfio_ap_unplug_events) {
+        vfio_ap_unplug_events--;
+    } else {
         return EVENT_INFORMATION_NOT_STORED;
     }
-    vapdev->pending_cfg_events--;
 
     memset(nt0_res, 0, sizeof(*nt0_res));
     nt0_res->length = cpu_to_be16(sizeof(*nt0_res));
@@ -169,8 +189,9 @@ int ap_chsc_sei_nt0_get_event(void *res)
     if (ap_chsc_sei_nt0_have_event()) {
         nt0_res->flags = PENDING_EVENT_INFO_BITMASK;
     }
-    trace_vfio_ap_sei_event(vapdev->vdev.name, vapdev->pending_cfg_events,
-                            !!nt0_res->flags);
+    trace_vfio_ap_sei_event(vapdev ? vapdev->vdev.name : "(unplugged)",
+                            vapdev ? vapdev->pending_cfg_events :
+                            vfio_ap_unplug_events, !!nt0_res->flags);
     return EVENT_INFORMATION_STORED;
 }
 
@@ -705,6 +726,10 @@ static void vfio_ap_realize(DeviceState *dev, Error **errp)
                     "that it polls", vdev->name);
     }
     QTAILQ_INSERT_TAIL(&vfio_ap_devices, vapdev, next);
+    if (!unplug_events_reset) {
+        qemu_register_reset(vfio_ap_drop_unplug_events, NULL);
+        unplug_events_reset = true;
+    }
     return;
 
 error_cfg_irq:
@@ -725,9 +750,14 @@ static void vfio_ap_unrealize(DeviceState *dev)
     VFIOAPDevice *vapdev = VFIO_AP_DEVICE(dev);
 
     trace_vfio_ap_unrealize(vapdev->vdev.name, vapdev->pending_cfg_events);
-    /* events of a device that is gone are not the guest's business */
+    /*
+     * Its pending events are not the guest's business any more; that its
+     * queues are gone is, as one configuration change.
+     */
     QTAILQ_REMOVE(&vfio_ap_devices, vapdev, next);
     vapdev->pending_cfg_events = 0;
+    vfio_ap_unplug_events++;
+    css_generate_css_crws(0);
     vfio_ap_airq_teardown(vapdev->airqs, vfio_ap_backend_gone(vapdev));
     vapdev->airqs = NULL;
     vfio_ap_unregister_irq(vapdev, VFIO_AP_CFG_CHG_IRQ_INDEX);

@@ -2,16 +2,17 @@
 /*
  * A bare s390x guest for vfio-ap-test's "SEI after a dropped event": it
  * takes the pending channel report word, asks CHSC store-event-information
- * after the test unplugged the device whose event it was (no event is
- * left), then, after a config change of a new device, looks for a new
- * channel report word.  QEMU starts it in 64-bit mode at _start.
+ * after the test unplugged the device whose event it was (its event is
+ * dropped; the unplug itself is one) until there is no event, then, after
+ * a config change of a new device, looks for a new channel report word.  QEMU starts it in 64-bit mode at _start.
  *
  * Layout the test relies on (see vfio-ap-test.c):
  *   0x30000: the SEI request block, response at +16
  *   0x31000: where STCRW stores; 0x31010: go (set by the test, 1 then 2)
  *   0x31018: stage (1, then 2 when done)
  *   0x31020, 0x31024: condition codes of the first and second STCRW
- *   0x31028: condition code of CHSC
+ *   0x31028: condition code of the last CHSC
+ *   0x3102c: events SEI stored before it found none (the unplug's)
  */
 	.text
 	.globl	_start
@@ -23,11 +24,18 @@ _start:
 	ipm	%r2
 	srl	%r2, 28
 	st	%r2, 0x20(%r7)
-	larl	%r5, req
+	/* SEI until there is no event, at most 4 times; events in 0x2c */
+	lghi	%r9, 4
+2:	larl	%r5, req
 	.insn	rre, 0xb25f0000, %r5, 0
 	ipm	%r2
 	srl	%r2, 28
 	st	%r2, 0x28(%r7)
+	clhhsi	18(%r5), 1		/* response code 1: an event stored */
+	jne	3f
+	asi	0x2c(%r7), 1
+	brctg	%r9, 2b
+3:
 	mvghi	0x18(%r7), 1
 	lghi	%r8, 2
 	brasl	%r14, wait_go

@@ -546,6 +546,7 @@ static void test_guest_chsc_sei(void)
 #define DROP_CRW_CC(n)  (DROP_AREA + 0x20 + (n) * 4)
 #define DROP_CHSC_CC    (DROP_AREA + 0x28)
 #define DROP_SEI_CODE   (0x30000 + 16 + 2)
+#define DROP_SEI_EVENTS (DROP_AREA + 0x2c)
 
 static void drop_go(QTestState *qts, uint8_t go)
 {
@@ -596,6 +597,8 @@ static void test_guest_sei_after_drop(void)
     drop_wait_stage(qts, 1);
     g_assert_cmpuint(guest_be32(qts, DROP_CRW_CC(0)), ==, 0);
     g_assert_cmpuint(guest_be32(qts, DROP_CHSC_CC), ==, 0);
+    /* the unplug's own event, then none: the pending state is cleared */
+    g_assert_cmpuint(guest_be32(qts, DROP_SEI_EVENTS), ==, 1);
     g_assert_cmpuint(guest_be16(qts, DROP_SEI_CODE), ==, 5);     /* none */
 
     /* a new device's config change: a new report word */
