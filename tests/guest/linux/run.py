@@ -91,6 +91,12 @@ def boot(qemu, sim, kernel, initrd, useirq):
                     admin(sim, tmp, "write", UUID, "unassign_adapter", "3")
                 elif line == "hotplug: card03 gone":
                     seen["unplug"] = time.time() - plugged
+                elif line == "hostchange: waiting for card02 to go":
+                    admin(sim, tmp, "host", "adapters", "0-1,3-15")
+                elif line == "hostchange: waiting for card02 to come back":
+                    admin(sim, tmp, "host", "adapters", "0-15")
+                elif line == "request: waiting for the cards to go":
+                    admin(sim, tmp, "request", UUID)
         else:
             lines.append("run.py: the watchdog ended the guest")
         guest.kill()
@@ -131,6 +137,14 @@ def check_run(name, lines, sim_status, seen, useirq):
           f"{name}: requests while the card comes and goes, all right")
     check("hotplug: card03 gone" in has and "unplug" in seen,
           f"{name}: an unassigned card goes ({seen.get('unplug', 0):.1f} s)")
+    check("hostchange: card02 gone" in has,
+          f"{name}: a host configuration change takes card02 away")
+    check("hostchange: 6 ok, 0 failed" in has,
+          f"{name}: requests go to card01 meanwhile, all right")
+    check("hostchange: card02 back online" in has,
+          f"{name}: and gives it back")
+    check("request: every card and queue gone" in has,
+          f"{name}: a device request unplugs the device; the cards go")
     klog = [line for line in lines if line.startswith("klog: ")]
     unexpected = [line for line in klog
                   if not any(e in line for e in KLOG_EXPECTED)]
