@@ -33,7 +33,7 @@ MODMAKE  = $(KMAKE) M=$(MODDIR) VFIO_AP_UAPI=$(TOP)/include/uapi
 
 .PHONY: all deps kernel-prepare module checkpatch docs harness check-harness \
 	check-tsan check-asan check bench demo clean qemu check-qtest check-libvirt \
-	check-linux linux-guest \
+	check-linux linux-guest demo-parts \
 	checkpatch-qemu
 
 all: module harness
@@ -246,7 +246,14 @@ check-libvirt: qemu
 	tests/libvirt/check.sh $(QEMU_BIN) $(VFIO_AP_SIM)
 
 # the driver in its harness, then QEMU's vfio-ap on the simulated backend
-demo: deps qemu $(GUEST_INSN)
+# the main job: a Linux guest uses the simulated cards through the device
+demo: deps qemu $(LGUEST_INITRD)
+	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
+	/usr/bin/python3 scripts/demo-linux.py $(QEMU_BIN) $(VFIO_AP_SIM) \
+		$(LGUEST_DEBS) $(LGUEST_INITRD) $(LGUEST_VECS)
+# the earlier demos: the driver in its harness, QEMU's device and events,
+# a bare-metal guest's AP instructions
+demo-parts: deps qemu $(GUEST_INSN)
 	$(MAKE) -C $(HARNESS) demo $(VFIO_AP_SIM)
 	/usr/bin/python3 scripts/demo-qemu.py $(QEMU_BIN) $(VFIO_AP_SIM) \
 		$(GUEST_INSN) tests/qtest/vfio-ap-guest.h

@@ -8,24 +8,28 @@ writes to the simulator and checks every line it expects, TAP style.
 Usage: run.py QEMU VFIO-AP-SIM DEBS INITRD
 """
 
-import glob
 import os
-import select
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "..", "scripts"))
-from sim_process import start_sim, stop_all  # noqa: E402
+from linux_guest import UUID, LinuxGuest  # noqa: E402
 
-UUID = "62177883-f1bb-47f0-914d-32a22e3a8804"
 WATCHDOG = 150                  # seconds for one boot, to power-off
 QUEUES = ["01.0001", "01.0002", "02.0001", "02.0002"]
 # kernel messages of the AP bus and zcrypt that a healthy run may show
 KLOG_EXPECTED = ()
+# what the host does when the guest says it waits for it
+HOST_ACTIONS = {
+    "hotplug: waiting for card03": ("write", UUID, "assign_adapter", "3"),
+    "hotplug: waiting for card03 to go":
+        ("write", UUID, "unassign_adapter", "3"),
+    "hostchange: waiting for card02 to go": ("host", "adapters", "0-1,3-15"),
+    "hostchange: waiting for card02 to come back":
+        ("host", "adapters", "0-15"),
+    "request: waiting for the cards to go": ("request", UUID),
+}
 failures = []
 count = 0
 
@@ -38,75 +42,29 @@ def check(ok, what):
         failures.append(what)
 
 
-def admin(sim, sim_dir, *args):
-    subprocess.run([sim, "--dir", sim_dir, "--admin", *args], check=True,
-                   capture_output=True)
-
-
-def boot(qemu, sim, kernel, initrd, useirq):
-    """One guest run; its console lines and exit status, and the times
-    from each hot plug write to the guest seeing it."""
-    tmp = tempfile.mkdtemp(prefix="vfio-ap-linux-")
-    procs, lines, seen = [], [], {}
+def boot(qemu, sim, debs, initrd, useirq):
+    """One guest run: its console lines, the simulator's exit status, and
+    the times from each hot plug write to the guest seeing it."""
+    guest = LinuxGuest(qemu, sim, debs, initrd,
+                       "" if useirq else "ap.useirq=0")
+    lines, seen, acted = [], {}, 0.0
     try:
-        proc, sock = start_sim(sim, tmp, UUID,
-                               extra=("--card", "2=12", "--card", "3=13"))
-        procs.append(proc)
-        for attr, val in (("assign_adapter", "1"), ("assign_adapter", "2"),
-                          ("assign_domain", "1"), ("assign_domain", "2")):
-            admin(sim, tmp, "write", UUID, attr, val)
-        append = "console=ttysclp0 quiet panic=-1" + \
-            ("" if useirq else " ap.useirq=0")
-        guest = subprocess.Popen([
-            qemu, "-machine", "s390-ccw-virtio,memory-backend=mem",
-            "-object", "memory-backend-memfd,id=mem,size=512M,share=on",
-            "-m", "512M", "-accel", "tcg", "-cpu", "max", "-nographic",
-            "-no-reboot", "-kernel", kernel, "-initrd", initrd,
-            "-append", append, "-device", f"vfio-ap,socket={sock}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT)
-        procs.append(guest)
-        deadline = time.time() + WATCHDOG
-        pending = b""
-        plugged = None
-        while time.time() < deadline:
-            ready, _, _ = select.select([guest.stdout], [], [], 1)
-            if not ready:
-                continue
-            data = os.read(guest.stdout.fileno(), 4096)
-            if not data:
+        guest.start()
+        for line in guest.lines(WATCHDOG):
+            if line is None:
+                lines.append("run.py: the watchdog ended the guest")
                 break
-            pending += data
-            while b"\n" in pending:
-                raw, pending = pending.split(b"\n", 1)
-                line = raw.decode(errors="replace").strip()
-                lines.append(line)
-                if line == "hotplug: waiting for card03":
-                    plugged = time.time()
-                    admin(sim, tmp, "write", UUID, "assign_adapter", "3")
-                elif line.startswith("hotplug: card03") and "online" in line:
-                    seen["plug"] = time.time() - plugged
-                elif line == "hotplug: waiting for card03 to go":
-                    plugged = time.time()
-                    admin(sim, tmp, "write", UUID, "unassign_adapter", "3")
-                elif line == "hotplug: card03 gone":
-                    seen["unplug"] = time.time() - plugged
-                elif line == "hostchange: waiting for card02 to go":
-                    admin(sim, tmp, "host", "adapters", "0-1,3-15")
-                elif line == "hostchange: waiting for card02 to come back":
-                    admin(sim, tmp, "host", "adapters", "0-15")
-                elif line == "request: waiting for the cards to go":
-                    admin(sim, tmp, "request", UUID)
-        else:
-            lines.append("run.py: the watchdog ended the guest")
-        guest.kill()
-        status = guest.wait()
-        proc.terminate()
-        sim_status = proc.wait(timeout=10)
-        return lines, status, sim_status, seen
+            lines.append(line)
+            if line in HOST_ACTIONS:
+                acted = time.time()
+                guest.admin(*HOST_ACTIONS[line])
+            elif line.startswith("hotplug: card03") and "online" in line:
+                seen["plug"] = time.time() - acted
+            elif line == "hotplug: card03 gone":
+                seen["unplug"] = time.time() - acted
     finally:
-        stop_all(procs)
-        shutil.rmtree(tmp, ignore_errors=True)
+        sim_status = guest.stop()
+    return lines, sim_status, seen
 
 
 def check_run(name, lines, sim_status, seen, useirq):
@@ -160,13 +118,9 @@ def check_run(name, lines, sim_status, seen, useirq):
 
 def main():
     qemu, sim, debs, initrd = sys.argv[1:5]
-    kernels = glob.glob(os.path.join(debs, "boot", "vmlinuz-*"))
-    if len(kernels) != 1:
-        sys.exit(f"run.py: want one kernel in {debs}/boot, found {kernels}")
     for name, useirq in (("interrupts", True), ("polling", False)):
         started = time.time()
-        lines, _, sim_status, seen = boot(qemu, sim, kernels[0], initrd,
-                                          useirq)
+        lines, sim_status, seen = boot(qemu, sim, debs, initrd, useirq)
         print(f"# {name}: the guest ran {time.time() - started:.0f} s")
         check_run(name, lines, sim_status, seen, useirq)
     print(f"1..{count}")

@@ -11,9 +11,12 @@
  *
  * With PROCS and ROUNDS, that many processes each run every vector ROUNDS
  * times at once, so that the requests spread over the queues, and one
- * line says whether every result was right.
+ * line says whether every result was right.  With --sign BITS it signs
+ * the BITS-bit CRT vector's input with its private key through the card
+ * and prints the signature in hex, for the host to check with the public
+ * key.
  *
- * Usage: zcrypt-test VECTORS [PROCS ROUNDS]
+ * Usage: zcrypt-test VECTORS [PROCS ROUNDS | --sign BITS]
  */
 #include <asm/zcrypt.h>
 #include <errno.h>
@@ -80,14 +83,13 @@ static int load(const char *path)
 	return 1;
 }
 
-/* one operation through zcrypt; 0 when the result is OpenSSL's */
-static int run(int fd, const struct vector *v)
+/* one operation through zcrypt, its result in @out; 0 or an errno */
+static int compute(int fd, const struct vector *v, uint8_t *out)
 {
-	uint8_t out[512];
 	uint32_t mod = v->len[0];
 	int ret;
 
-	memset(out, 0, sizeof(out));
+	memset(out, 0, mod);
 	if (v->crt) {
 		struct ica_rsa_modexpo_crt crt = {
 			.inputdata = v->field[0], .inputdatalength = mod,
@@ -107,9 +109,18 @@ static int run(int fd, const struct vector *v)
 
 		ret = ioctl(fd, ICARSAMODEXPO, &me);
 	}
+	return ret ? (errno ? errno : EIO) : 0;
+}
+
+/* one operation; 0 when the result is OpenSSL's, -1 when it is not */
+static int run(int fd, const struct vector *v)
+{
+	uint8_t out[512];
+	int ret = compute(fd, v, out);
+
 	if (ret)
-		return errno ? errno : -1;
-	return memcmp(out, v->field[v->nfields - 1], mod) ? -1 : 0;
+		return ret;
+	return memcmp(out, v->field[v->nfields - 1], v->len[0]) ? -1 : 0;
 }
 
 static const char *name(const struct vector *v)
@@ -173,20 +184,50 @@ static int concurrent(int procs, int rounds)
 	return failed;
 }
 
+/*
+ * The signature of the CRT vector of @bits, as the card computes it,
+ * printed in hex: the host checks it with the public key alone.
+ */
+static int sign(int fd, unsigned int bits)
+{
+	uint8_t sig[512];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nvectors; i++)
+		if (vectors[i].bits == bits && vectors[i].crt)
+			break;
+	if (i == nvectors)
+		return 1;
+	ret = compute(fd, &vectors[i], sig);
+	if (ret) {
+		printf("signature: FAILED: %s\n", strerror(ret));
+		return 1;
+	}
+	printf("signature: ");
+	for (i = 0; i < bits / 8; i++)
+		printf("%02x", sig[i]);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
 
 	if ((argc != 2 && argc != 4) || !load(argv[1])) {
-		fprintf(stderr, "usage: zcrypt-test VECTORS [PROCS ROUNDS]\n");
+		fprintf(stderr, "usage: zcrypt-test VECTORS [PROCS ROUNDS | "
+			"--sign BITS]\n");
 		return 2;
 	}
-	if (argc == 4)
+	if (argc == 4 && strcmp(argv[2], "--sign"))
 		return concurrent(atoi(argv[2]), atoi(argv[3])) ? 1 : 0;
 	fd = open("/dev/z90crypt", O_RDWR);
 	if (fd < 0) {
 		printf("zcrypt-test: /dev/z90crypt: %s\n", strerror(errno));
 		return 1;
 	}
+	if (argc == 4)
+		return sign(fd, atoi(argv[3]));
 	return each_once(fd) ? 1 : 0;
 }
