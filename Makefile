@@ -229,7 +229,7 @@ check-tsan: deps
 	$(MAKE) -C $(HARNESS) check-tsan
 check-asan: deps
 	$(MAKE) -C $(HARNESS) check-asan
-bench: deps qemu $(GUEST_BENCH) $(GUEST_IRQ_BENCH)
+bench: deps qemu $(GUEST_BENCH) $(GUEST_IRQ_BENCH) $(LGUEST_INITRD)
 	$(MAKE) -C bench
 	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
 	/usr/bin/python3 bench/bench_qemu.py $(QEMU_BIN) $(VFIO_AP_SIM) \
@@ -239,6 +239,9 @@ bench: deps qemu $(GUEST_BENCH) $(GUEST_IRQ_BENCH)
 		docs/benchmarks-insn.rst
 	/usr/bin/python3 bench/bench_irq.py $(QEMU_BIN) $(VFIO_AP_SIM) \
 		$(GUEST_IRQ_BENCH) docs/benchmarks-irq.rst
+	/usr/bin/python3 bench/bench_linux.py $(QEMU_BIN) $(VFIO_AP_SIM) \
+		$(LGUEST_DEBS) $(LGUEST_INITRD) $(BUILD)/bench $(GUEST_VECS) \
+		docs/benchmarks-linux.rst
 # Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
 # must take it (with the simulator as the backend)
 check-libvirt: qemu

@@ -88,6 +88,10 @@ def check_run(name, lines, sim_status, seen, useirq):
                   f"{name}: RSA-{bits} {op} through zcrypt is right")
     check("zcrypt-test: concurrent 4 x 3: ok" in has,
           f"{name}: 4 processes at once, all right")
+    counts = {line.split()[2]: int(line.split()[3]) for line in lines
+              if line.startswith("ap: requests ")}
+    check(sorted(counts) == QUEUES and min(counts.values()) > 0,
+          f"{name}: the requests spread over every queue: {counts}")
     check("hotplug: card03 CEX7A online" in has and "plug" in seen,
           f"{name}: a card assigned while the guest runs comes online "
           f"({seen.get('plug', 0):.1f} s), by the config-change event")

@@ -14,9 +14,12 @@
  * line says whether every result was right.  With --sign BITS it signs
  * the BITS-bit CRT vector's input with its private key through the card
  * and prints the signature in hex, for the host to check with the public
- * key.
+ * key.  With --bench BITS PROCS SECONDS it runs the BITS-bit CRT vector in
+ * PROCS processes for SECONDS and prints how many operations completed
+ * (all checked) per second.
  *
- * Usage: zcrypt-test VECTORS [PROCS ROUNDS | --sign BITS]
+ * Usage: zcrypt-test VECTORS [PROCS ROUNDS | --sign BITS |
+ *                             --bench BITS PROCS SECONDS]
  */
 #include <asm/zcrypt.h>
 #include <errno.h>
@@ -27,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_VECTORS	16
@@ -184,22 +188,31 @@ static int concurrent(int procs, int rounds)
 	return failed;
 }
 
+/* the CRT vector of a key size */
+static const struct vector *crt_vector(unsigned int bits)
+{
+	unsigned int i;
+
+	for (i = 0; i < nvectors; i++)
+		if (vectors[i].bits == bits && vectors[i].crt)
+			return &vectors[i];
+	return NULL;
+}
+
 /*
  * The signature of the CRT vector of @bits, as the card computes it,
  * printed in hex: the host checks it with the public key alone.
  */
 static int sign(int fd, unsigned int bits)
 {
+	const struct vector *v = crt_vector(bits);
 	uint8_t sig[512];
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < nvectors; i++)
-		if (vectors[i].bits == bits && vectors[i].crt)
-			break;
-	if (i == nvectors)
+	if (!v)
 		return 1;
-	ret = compute(fd, &vectors[i], sig);
+	ret = compute(fd, v, sig);
 	if (ret) {
 		printf("signature: FAILED: %s\n", strerror(ret));
 		return 1;
@@ -211,10 +224,58 @@ static int sign(int fd, unsigned int bits)
 	return 0;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* right operations per second of @procs processes for @seconds */
+static int bench(unsigned int bits, int procs, double seconds)
+{
+	const struct vector *v = crt_vector(bits);
+	int fds[2], i, bad = 0, status;
+	long total = 0, n;
+	double start;
+
+	if (!v || pipe(fds))
+		return 1;
+	fflush(stdout);
+	start = now();
+	for (i = 0; i < procs; i++) {
+		if (!fork()) {
+			int fd = open("/dev/z90crypt", O_RDWR);
+			long done = 0;
+
+			while (fd >= 0 && now() - start < seconds) {
+				if (run(fd, v))
+					_exit(1);
+				done++;
+			}
+			_exit(write(fds[1], &done, sizeof(done)) != sizeof(done));
+		}
+	}
+	close(fds[1]);
+	for (i = 0; i < procs; i++) {
+		if (read(fds[0], &n, sizeof(n)) == sizeof(n))
+			total += n;
+		if (wait(&status) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			bad++;
+	}
+	printf("bench: RSA-%u CRT %d procs: %.1f ops/s%s\n", bits, procs,
+	       total / (now() - start), bad ? " FAILED" : "");
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
 
+	if (argc == 6 && !strcmp(argv[2], "--bench") && load(argv[1]))
+		return bench(atoi(argv[3]), atoi(argv[4]), atof(argv[5])) ? 1 : 0;
 	if ((argc != 2 && argc != 4) || !load(argv[1])) {
 		fprintf(stderr, "usage: zcrypt-test VECTORS [PROCS ROUNDS | "
 			"--sign BITS]\n");
