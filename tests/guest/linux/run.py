@@ -95,6 +95,10 @@ def check_run(name, lines, sim_status, seen, useirq):
     check("hotplug: card03 CEX7A online" in has and "plug" in seen,
           f"{name}: a card assigned while the guest runs comes online "
           f"({seen.get('plug', 0):.1f} s), by the config-change event")
+    took = [int(line.split()[3]) for line in lines
+            if line.startswith("hotplug: card03 took ")]
+    check(took and took[0] > 0, f"{name}: the new card takes requests "
+          f"({took[0] if took else 'none'})")
     check("hotplug: concurrent 4 x 3: ok" in has,
           f"{name}: requests while the card comes and goes, all right")
     check("hotplug: card03 gone" in has and "unplug" in seen,
