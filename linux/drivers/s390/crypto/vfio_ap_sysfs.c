@@ -60,6 +60,9 @@ static int assign_id(struct ap_matrix_mdev *matrix_mdev, enum ap_id_kind kind,
 	DECLARE_BITMAP(one, AP_DEVICES);
 	int ret = 0;
 
+	/* a queue's owner is searched for under guests_lock alone */
+	lockdep_assert_held(&matrix_dev->guests_lock);
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	bitmap_zero(one, AP_DEVICES);
 	set_bit_inv(id, one);
 	switch (kind) {
@@ -97,6 +100,8 @@ static void unassign_id(struct ap_matrix_mdev *matrix_mdev,
 	struct ap_matrix *matrix = &matrix_mdev->matrix;
 	DECLARE_BITMAP(one, AP_DEVICES);
 
+	lockdep_assert_held(&matrix_dev->guests_lock);
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	bitmap_zero(one, AP_DEVICES);
 	set_bit_inv(id, one);
 	switch (kind) {
@@ -318,41 +323,53 @@ static ssize_t ap_config_show(struct device *dev, struct device_attribute *attr,
 	return n;
 }
 
-/* parse "0x" and exactly 64 hex digits; returns the end, or NULL */
-static const char *parse_mask(const char *s, unsigned long *mask)
+/*
+ * One mask of an ap_config write, as Linux 6.12 reads it: an optional "0x"
+ * or "x", then at most 64 hex digits, the first of them ids 0-3 (fewer
+ * digits leave the higher ids clear, none at all is an empty mask), up to
+ * @len characters.
+ */
+static int parse_mask(const char *s, size_t len, unsigned long *mask)
 {
-	char word_text[17];
-	int word, i;
+	size_t i = 0;
+	int id = 0, b, n;
 
-	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-		return NULL;
-	s += 2;
-	for (word = 0; word < BITS_TO_LONGS(AP_DEVICES); word++) {
-		for (i = 0; i < 16; i++, s++) {
-			if (!isxdigit(*s))
-				return NULL;
-			word_text[i] = *s;
-		}
-		word_text[16] = '\0';
-		if (kstrtoul(word_text, 16, &mask[word]))
-			return NULL;
+	bitmap_zero(mask, AP_DEVICES);
+	if (len >= 2 && s[0] == '0' && s[1] == 'x')
+		i = 1;
+	if (i < len && s[i] == 'x')
+		i++;
+	for (; i < len; i++, id += 4) {
+		b = hex_to_bin(s[i]);
+		if (b < 0 || id >= AP_DEVICES)
+			return -EINVAL;
+		for (n = 0; n < 4; n++)
+			if (b & (0x08 >> n))
+				set_bit_inv(id + n, mask);
 	}
-	return isxdigit(*s) ? NULL : s;
+	return 0;
 }
 
+/*
+ * The three masks, each ending at a ',' or a newline as 6.12's strsep()
+ * splits them; what follows the third one is not looked at, as in 6.12.
+ */
 static int parse_ap_config(const char *buf, struct ap_matrix *new)
 {
-	const char *s = parse_mask(buf, new->apm);
+	unsigned long *masks[] = { new->apm, new->aqm, new->adm };
+	const char *s = buf;
+	size_t len;
+	int i;
 
-	if (!s || *s++ != ',')
-		return -EINVAL;
-	s = parse_mask(s, new->aqm);
-	if (!s || *s++ != ',')
-		return -EINVAL;
-	s = parse_mask(s, new->adm);
-	if (s && *s == '\n')
-		s++;
-	return s && *s == '\0' ? 0 : -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(masks); i++) {
+		if (!s)
+			return -EINVAL;
+		len = strcspn(s, ",\n");
+		if (parse_mask(s, len, masks[i]))
+			return -EINVAL;
+		s = s[len] ? s + len + 1 : NULL;
+	}
+	return 0;
 }
 
 /* whether a mask has an id above @max */
@@ -369,6 +386,9 @@ static void replace_matrix(struct ap_matrix_mdev *matrix_mdev,
 	struct ap_matrix *matrix = &matrix_mdev->matrix;
 	unsigned long apid, apqi;
 	struct vfio_ap_queue *q;
+
+	lockdep_assert_held(&matrix_dev->guests_lock);
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
 
 	for_each_set_bit_inv(apid, matrix->apm, AP_DEVICES) {
 		for_each_set_bit_inv(apqi, matrix->aqm, AP_DOMAINS) {

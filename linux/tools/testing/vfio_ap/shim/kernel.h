@@ -102,6 +102,7 @@ void shim_fail_nth_alloc(long nth);	/* 1: the next one; 0: none */
 long shim_allocations_made(void);	/* since start, for counting */
 
 int kstrtoul(const char *s, unsigned int base, unsigned long *res);
+int hex_to_bin(unsigned char ch);	/* 0-15, or -1 */
 void msleep(unsigned int ms);
 
 #endif /* _SHIM_KERNEL_H */

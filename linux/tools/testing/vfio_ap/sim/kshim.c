@@ -77,6 +77,14 @@ void shim_printk(const char *level, const char *fmt, ...)
 	va_end(ap);
 }
 
+int hex_to_bin(unsigned char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch |= 0x20;		/* lower case */
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
 int kstrtoul(const char *s, unsigned int base, unsigned long *res)
 {
 	unsigned long long v;

@@ -540,9 +540,10 @@ static int op_assignment(struct worker *w, const char *attr, bool assign,
 	return r;
 }
 
+/* the masks as ap_config takes them: with "0x", or (@bare) without it */
 static void format_config(char *buf, size_t size, const unsigned long *apm,
 			  const unsigned long *aqm, const unsigned long *adm,
-			  bool upper_x, bool newline)
+			  bool bare, bool newline)
 {
 	const unsigned long *m[3] = { apm, aqm, adm };
 	size_t n = 0;
@@ -550,7 +551,7 @@ static void format_config(char *buf, size_t size, const unsigned long *apm,
 
 	for (i = 0; i < 3; i++)
 		n += snprintf(buf + n, size - n, "%s%s%016lx%016lx%016lx%016lx",
-			      i ? "," : "", upper_x ? "0X" : "0x",
+			      i ? "," : "", bare ? "" : "0x",
 			      m[i][0], m[i][1], m[i][2], m[i][3]);
 	if (newline)
 		snprintf(buf + n, size - n, "\n");
@@ -635,8 +636,8 @@ static int op_ap_config_bad(struct worker *w)
 	case 0:		/* two masks only */
 		text[132] = '\0';
 		break;
-	case 1:		/* a digit short */
-		memmove(text + 70, text + 71, len - 70);
+	case 1:		/* "0X": Linux 6.12 takes a lower-case x only */
+		text[1] = 'X';
 		break;
 	case 2:		/* a digit too many */
 		memmove(text + 71, text + 70, len - 70 + 1);
@@ -645,8 +646,9 @@ static int op_ap_config_bad(struct worker *w)
 	case 3:
 		text[rnd(w, 64) + 2] = 'g';
 		break;
-	case 4:
-		strcat(text, ",");
+	case 4:		/* a blank before the second mask */
+		memmove(text + 68, text + 67, len - 67 + 1);
+		text[67] = ' ';
 		break;
 	case 5:
 		memmove(text + 1, text, len + 1);
@@ -655,8 +657,8 @@ static int op_ap_config_bad(struct worker *w)
 	case 6:
 		text[1] = 'y';
 		break;
-	case 7:
-		strcat(text, "\n\n");
+	case 7:		/* the third mask not hex */
+		text[len - 1] = 'z';
 		break;
 	case 8:
 		text[0] = '\0';
