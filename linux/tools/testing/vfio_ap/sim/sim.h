@@ -82,6 +82,8 @@ void sim_driver_unload(void);
 struct mdev_device *sim_mdev_create(const char *uuid);	/* ERR_PTR on error */
 /* the type's name as mdev_supported_types shows it */
 const char *sim_mdev_type_name(void);
+/* the type's available_instances as the mdev core shows it */
+unsigned int sim_mdev_available_instances(void);
 void sim_mdev_remove(struct mdev_device *mdev);
 struct vfio_device *sim_vfio_of(struct device *dev);
 int sim_vfio_open(struct vfio_device *vdev, struct kvm *kvm);

@@ -315,10 +315,14 @@ void mdev_unregister_driver(struct mdev_driver *drv)
 		mdev_drv = NULL;
 }
 
+/* instances the type may still have, as the mdev core counts them */
+static atomic_int available_instances;
+
 int mdev_register_parent(struct mdev_parent *parent, struct device *dev,
 			 struct mdev_driver *drv, struct mdev_type **types,
 			 unsigned int nr_types)
 {
+	atomic_store(&available_instances, drv->max_instances);
 	parent->dev = dev;
 	parent->mdev_driver = drv;
 	parent->types = types;
@@ -334,6 +338,12 @@ int mdev_register_parent(struct mdev_parent *parent, struct device *dev,
 const char *sim_mdev_type_name(void)
 {
 	return mdev_par ? type_name : NULL;
+}
+
+/* the type's available_instances, as Linux 6.12's mdev core shows it */
+unsigned int sim_mdev_available_instances(void)
+{
+	return mdev_par ? atomic_load(&available_instances) : 0;
 }
 
 void mdev_unregister_parent(struct mdev_parent *parent)
@@ -373,11 +383,19 @@ struct mdev_device *sim_mdev_create(const char *uuid)
 
 	if (!mdev_par)
 		return ERR_PTR(-ENODEV);
+	/* as the mdev core: no instance left, -EUSERS */
+	if (atomic_fetch_sub(&available_instances, 1) <= 0) {
+		atomic_fetch_add(&available_instances, 1);
+		return ERR_PTR(-EUSERS);
+	}
 	mdev = calloc(1, sizeof(*mdev));
-	if (!mdev)
+	if (!mdev) {
+		atomic_fetch_add(&available_instances, 1);
 		return ERR_PTR(-ENOMEM);
+	}
 	if (parse_uuid(uuid, &mdev->uuid)) {
 		free(mdev);
+		atomic_fetch_add(&available_instances, 1);
 		return ERR_PTR(-EINVAL);
 	}
 	dev_set_name(&mdev->dev, "%s", uuid);
@@ -388,6 +406,7 @@ struct mdev_device *sim_mdev_create(const char *uuid)
 	ret = mdev_par->mdev_driver->probe(mdev);
 	if (ret) {
 		put_device(&mdev->dev);
+		atomic_fetch_add(&available_instances, 1);
 		return ERR_PTR(ret);
 	}
 	down_write(&mdev->dev.kn_active);
@@ -404,6 +423,7 @@ void sim_mdev_remove(struct mdev_device *mdev)
 	up_write(&mdev->dev.kn_active);
 	mdev_par->mdev_driver->remove(mdev);
 	put_device(&mdev->dev);
+	atomic_fetch_add(&available_instances, 1);
 }
 
 /* ---- eventfds ---- */

@@ -123,6 +123,30 @@ static void test_ap_config_forms(void)
 	t_machine_down();
 }
 
+/*
+ * The mdev type's instances as Linux 6.12 has them: max_instances is
+ * MAX_ZDEV_ENTRIES_EXT (256 x 256), and available_instances goes down with
+ * each mdev and up with each removal.
+ */
+static void test_type_instances(void)
+{
+	struct mdev_device *a, *b;
+
+	t_machine_up("0-3", "0-3", "0");
+	CHECK_EQ_INT(sim_mdev_available_instances(), 256 * 256);
+	a = t_mdev(UUID1);
+	b = t_mdev(UUID2);
+	CHECK_EQ_INT(sim_mdev_available_instances(), 256 * 256 - 2);
+	sim_mdev_remove(a);
+	CHECK_EQ_INT(sim_mdev_available_instances(), 256 * 256 - 1);
+	/* a create that fails gives its instance back */
+	CHECK(IS_ERR(sim_mdev_create("not-a-uuid")));
+	CHECK_EQ_INT(sim_mdev_available_instances(), 256 * 256 - 1);
+	sim_mdev_remove(b);
+	CHECK_EQ_INT(sim_mdev_available_instances(), 256 * 256);
+	t_machine_down();
+}
+
 static void test_ioctl_input(void)
 {
 	struct vfio_device_info info = { .argsz = 4 };
@@ -245,6 +269,7 @@ int main(void)
 	setenv("SIM_QUIET", "1", 1);
 	t_run("bad sysfs writes: clear errors, nothing changed", test_sysfs_input);
 	t_run("ap_config takes Linux 6.12's forms", test_ap_config_forms);
+	t_run("the mdev type's instances as in 6.12", test_type_instances);
 	t_run("bad VFIO ioctl arguments", test_ioctl_input);
 	t_run("bad PQAP(AQIC) operands and refusals", test_pqap_operands);
 	return t_done();
