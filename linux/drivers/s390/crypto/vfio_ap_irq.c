@@ -141,10 +141,11 @@ static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 	if (ret != 1)
 		return rc_status(AP_RESPONSE_INVALID_ADDRESS);
 
+	/* Linux 6.12 answers "invalid address" here too */
 	gisc = kvm_s390_gisc_register(kvm, isc);
 	if (gisc < 0) {
 		vfio_unpin_pages(&matrix_mdev->vdev, nib & PAGE_MASK, 1);
-		return rc_status(AP_RESPONSE_INVALID_GISA);
+		return rc_status(AP_RESPONSE_INVALID_ADDRESS);
 	}
 
 	ctrl.ir = 1;

@@ -133,8 +133,9 @@ static void vfio_ap_mdev_remove(struct mdev_device *mdev)
  * Only one mdev per guest: the check comes before anything is changed, so
  * a refused attach leaves no PQAP hook behind.
  *
- * Return: 0; -EINVAL without a guest or its crypto control block; -EPERM
- * if another mdev is attached to @kvm.
+ * Return: 0 (also for a guest without a crypto control block, which is
+ * not attached, as Linux 6.12 does); -EINVAL without a guest; -EPERM if
+ * another mdev is attached to @kvm.
  */
 static int vfio_ap_mdev_set_kvm(struct ap_matrix_mdev *matrix_mdev,
 				struct kvm *kvm)
@@ -142,8 +143,11 @@ static int vfio_ap_mdev_set_kvm(struct ap_matrix_mdev *matrix_mdev,
 	struct ap_matrix_mdev *other;
 	struct ap_matrix *shadow = &matrix_mdev->shadow_apcb;
 
-	if (!kvm || !kvm->arch.crypto.crycbd)
+	if (!kvm)
 		return -EINVAL;
+	/* as Linux 6.12: the device opens, but there is no guest to give */
+	if (!kvm->arch.crypto.crycbd)
+		return 0;
 
 	kvm_get_kvm(kvm);
 	get_update_locks_for_kvm(kvm);

@@ -224,10 +224,13 @@ void sim_kvm_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
 	mutex_unlock(&kvm->lock);
 }
 
+/* a test makes the next registrations fail */
+bool sim_kvm_gisc_fail;
+
 /* the GIB: a guest ISC maps to the same host ISC here, counted */
 int kvm_s390_gisc_register(struct kvm *kvm, u32 gisc)
 {
-	if (gisc > 7)
+	if (gisc > 7 || sim_kvm_gisc_fail)
 		return -ERANGE;
 	__atomic_fetch_add(&kvm->gisc_refs[gisc], 1, __ATOMIC_RELAXED);
 	return gisc;

@@ -110,6 +110,8 @@ int sim_kvm_pqap_aqic(struct kvm *kvm, int apqn, u64 ctrl, u64 nib,
 void sim_kvm_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
 		   unsigned long *adm);
 unsigned int sim_kvm_giscs(struct kvm *kvm);
+/* make kvm_s390_gisc_register() fail, as a full GIB would */
+extern bool sim_kvm_gisc_fail;
 long sim_kvm_live(void);
 /*
  * The adapter interruptions of a guest: the eventfd signalled for each of

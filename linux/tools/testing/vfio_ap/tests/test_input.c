@@ -147,6 +147,27 @@ static void test_type_instances(void)
 	t_machine_down();
 }
 
+/* a guest without a crypto control block: it opens, nothing is given */
+static void test_open_without_crycb(void)
+{
+	struct mdev_device *m;
+	struct kvm *kvm;
+
+	t_machine_up("0-3", "0-3", "0");
+	m = t_mdev_with(UUID1, "1", "1");
+	kvm = sim_kvm_create(1 << 20, 0);
+	kvm->arch.crypto.crycbd = 0;
+	CHECK_EQ_INT(sim_vfio_open(t_vdev(m), kvm), 0);
+	CHECK(!t_matrix_mdev(m)->kvm);
+	CHECK(!kvm->arch.crypto.pqap_hook);
+	CHECK_EQ_STR(t_guest(kvm), "- - -");
+	sim_vfio_close(t_vdev(m));
+	CHECK_EQ_INT(sim_vfio_open(t_vdev(m), NULL), -EINVAL);	/* no guest */
+	sim_kvm_put(kvm);
+	sim_mdev_remove(m);
+	t_machine_down();
+}
+
 static void test_ioctl_input(void)
 {
 	struct vfio_device_info info = { .argsz = 4 };
@@ -237,6 +258,14 @@ static void test_pqap_operands(void)
 	CHECK_EQ_INT(sim_pins_live(), 0);
 	CHECK_EQ_INT(sim_kvm_giscs(kvm), 0);
 
+	/* the GIB refuses the ISC: 06 as in Linux 6.12, nothing left */
+	sim_kvm_gisc_fail = true;
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), AQIC_ON, 0x10010, &gr1, &cc);
+	sim_kvm_gisc_fail = false;
+	CHECK_EQ_INT(RC(gr1), AP_RESPONSE_INVALID_ADDRESS);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK_EQ_INT(sim_kvm_giscs(kvm), 0);
+
 	/* the hardware refuses: everything undone */
 	sim_ap_hw(AP_MKQID(1, 1))->aqic_rc = AP_RESPONSE_BUSY;
 	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), AQIC_ON, 0x10010, &gr1, &cc);
@@ -270,6 +299,7 @@ int main(void)
 	t_run("bad sysfs writes: clear errors, nothing changed", test_sysfs_input);
 	t_run("ap_config takes Linux 6.12's forms", test_ap_config_forms);
 	t_run("the mdev type's instances as in 6.12", test_type_instances);
+	t_run("a guest without a crypto control block", test_open_without_crycb);
 	t_run("bad VFIO ioctl arguments", test_ioctl_input);
 	t_run("bad PQAP(AQIC) operands and refusals", test_pqap_operands);
 	return t_done();
