@@ -58,12 +58,14 @@ void vfio_ap_irq_release(struct vfio_ap_queue *q)
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	if (!q->saved_iova)
 		return;
-	if (WARN_ON_ONCE(!matrix_mdev || !matrix_mdev->kvm))
+	if (WARN_ON_ONCE(!matrix_mdev || !q->saved_kvm))
 		return;
-	kvm_s390_gisc_unregister(matrix_mdev->kvm, q->saved_isc);
+	/* to the guest that registered them, not to the mdev's guest of now */
+	kvm_s390_gisc_unregister(q->saved_kvm, q->saved_isc);
 	vfio_unpin_pages(&matrix_mdev->vdev, q->saved_iova & PAGE_MASK, 1);
 	q->saved_iova = 0;
 	q->saved_isc = VFIO_AP_ISC_NONE;
+	q->saved_kvm = NULL;
 }
 
 static struct ap_queue_status irq_disable(struct vfio_ap_queue *q)
@@ -156,6 +158,7 @@ static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 	if (status.response_code == AP_RESPONSE_NORMAL) {
 		q->saved_iova = nib;
 		q->saved_isc = isc;
+		q->saved_kvm = kvm;
 		return status;
 	}
 

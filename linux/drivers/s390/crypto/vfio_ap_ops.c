@@ -48,6 +48,30 @@ static int reset_queues(struct ap_matrix_mdev *matrix_mdev)
 	return ret;
 }
 
+/**
+ * release_leftover_irqs - give back the interrupt resources of a guest
+ * @matrix_mdev: the mdev, its guest being detached
+ *
+ * A queue whose reset did not finish or failed still holds its guest's
+ * NIB pin and ISC registration, and they cannot outlive that guest.  Its
+ * interrupts are not confirmed off, so the page may still be written:
+ * the queue is kept out of every guest (its reset_rc says so) until a
+ * later reset confirms it clean.
+ */
+static void release_leftover_irqs(struct ap_matrix_mdev *matrix_mdev)
+{
+	struct vfio_ap_queue *q;
+
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
+	list_for_each_entry(q, &matrix_mdev->qlist, mdev_qnode) {
+		if (!q->saved_iova)
+			continue;
+		if (vfio_ap_queue_usable(q))
+			q->reset_rc = AP_RESPONSE_RESET_IN_PROGRESS;
+		vfio_ap_irq_release(q);
+	}
+}
+
 /* take both eventfds from the mdev, to be put outside the lock */
 static void take_triggers(struct ap_matrix_mdev *matrix_mdev,
 			  struct eventfd_ctx **req, struct eventfd_ctx **cfg)
@@ -185,6 +209,7 @@ static void vfio_ap_mdev_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
 	kvm->arch.crypto.pqap_hook = NULL;
 	kvm_arch_crypto_clear_masks(kvm);
 	reset_queues(matrix_mdev);
+	release_leftover_irqs(matrix_mdev);
 	matrix_mdev->kvm = NULL;
 	/* a queue whose reset failed stays out of the next guest */
 	old_apcb = matrix_mdev->shadow_apcb;

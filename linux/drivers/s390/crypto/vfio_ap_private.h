@@ -127,6 +127,8 @@ struct ap_matrix_mdev {
  * @saved_iova: guest address of the notification indicator byte, 0 when
  *	  interrupts are off
  * @saved_isc: guest ISC registered with the GIB, or VFIO_AP_ISC_NONE
+ * @saved_kvm: the guest that registered @saved_isc and pinned the NIB's
+ *	  page: they are given back to it, whichever guest the mdev has by then
  * @reset_rc: response code of the last reset; only a queue that reset
  *	  cleanly (or is gone for good) may be given to a guest
  *
@@ -138,6 +140,7 @@ struct vfio_ap_queue {
 	int apqn;
 	dma_addr_t saved_iova;
 	unsigned char saved_isc;
+	struct kvm *saved_kvm;
 	unsigned char reset_rc;
 };
 

@@ -328,6 +328,77 @@ static void test_failed_reset_at_detach(void)
 	t_machine_down();
 }
 
+/*
+ * Interrupt resources belong to the guest that registered them (issue 9):
+ * guest 1 enables AQIC on 02.0001, then at detach that queue's reset
+ * times out, or fails, or its AQIC(off) fails.  Whatever it answers,
+ * guest 1's pin and ISC go back before guest 1 is detached, and guest 2,
+ * attached next, gets neither the queue nor anything of guest 1's.
+ */
+enum irq_fault { RESET_TIMES_OUT, RESET_FAILS, AQIC_OFF_FAILS };
+
+static void irq_outlives_guest(enum irq_fault fault)
+{
+	struct mdev_device *m;
+	struct kvm *kvm1, *kvm2;
+	struct sim_ap_hw *hw;
+	u64 gr1;
+	int cc;
+
+	t_machine_up("0-3", "0-3", "0");
+	hw = sim_ap_hw(AP_MKQID(2, 1));
+	m = t_mdev_with(UUID1, "1-2", "1");
+	kvm1 = t_attach(m, 0);
+	sim_kvm_pqap_aqic(kvm1, AP_MKQID(2, 1), 0x0000800000000003UL, 0x3000,
+			  &gr1, &cc);
+	CHECK_EQ_INT(cc, 0);
+	CHECK_EQ_INT(sim_pins_live(), 1);
+	if (fault == RESET_TIMES_OUT)
+		hw->reset_polls = -1;
+	else if (fault == RESET_FAILS)
+		hw->zapq_rc = AP_RESPONSE_BUSY;
+	else
+		hw->aqic_rc = AP_RESPONSE_BUSY;
+
+	sim_vfio_close(t_vdev(m));
+	CHECK_EQ_INT(sim_kvm_giscs(kvm1), 0);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	sim_vfio_dma_unmap(t_vdev(m), 0, 1 << 20);
+	CHECK_EQ_INT(sim_vfio_errors(), 0);	/* nothing left pinned */
+	sim_kvm_put(kvm1);
+
+	/* guest 2: the queue whose interrupts were not confirmed off stays out */
+	kvm2 = t_attach(m, 0);
+	if (fault != AQIC_OFF_FAILS)
+		CHECK_EQ_STR(t_guest(kvm2), "1 1 -");
+	CHECK_EQ_INT(sim_kvm_giscs(kvm2), 0);
+	hw->reset_polls = 0;
+	hw->zapq_rc = 0;
+	hw->aqic_rc = 0;
+	CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_RESET, NULL), 0);
+	CHECK_EQ_STR(t_guest(kvm2), "1-2 1 -");
+	CHECK_EQ_INT(sim_kvm_giscs(kvm2), 0);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	t_detach(m, kvm2);
+	sim_mdev_remove(m);
+	t_machine_down();
+}
+
+static void test_irq_reset_times_out(void)
+{
+	irq_outlives_guest(RESET_TIMES_OUT);
+}
+
+static void test_irq_reset_fails(void)
+{
+	irq_outlives_guest(RESET_FAILS);
+}
+
+static void test_irq_off_fails(void)
+{
+	irq_outlives_guest(AQIC_OFF_FAILS);
+}
+
 int main(void)
 {
 	setenv("SIM_QUIET", "1", 1);
@@ -341,6 +412,12 @@ int main(void)
 	t_run("10: reset what a guest had, and what leaves vfio_ap", test_unassign_resets_guest_queues);
 	t_run("11: eventfd lifetime", test_eventfd_lifetime);
 	t_run("reset: bounded wait, failed queue kept out", test_bounded_reset);
+	t_run("irq: a reset timing out at detach leaves nothing of guest 1",
+	      test_irq_reset_times_out);
+	t_run("irq: a reset failing at detach leaves nothing of guest 1",
+	      test_irq_reset_fails);
+	t_run("irq: AQIC(off) failing at detach leaves nothing of guest 1",
+	      test_irq_off_fails);
 	t_run("reset failing at detach keeps the queue from the next guest",
 	      test_failed_reset_at_detach);
 	return t_done();
