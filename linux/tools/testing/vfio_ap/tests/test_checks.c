@@ -109,6 +109,27 @@ static void test_leak_caught(void)
 	CHECK_EQ_INT(shim_allocations_live(), live);
 }
 
+/* the last reference of a kvm put with its lock held is a warning */
+static void test_put_under_lock_caught(void)
+{
+	struct kvm *kvm;
+	unsigned int before;
+
+	t_machine_up("0-3", "0-3", "0");
+	kvm = sim_kvm_create(1 << 20, 0);
+	before = shim_warn_ons;
+	/*
+	 * Held as mutex_is_locked() sees it, without telling the validator:
+	 * the lock goes with the kvm and could not be released after.
+	 */
+	__atomic_store_n(&kvm->lock.owner, lockval_thread_id(),
+			 __ATOMIC_RELAXED);
+	kvm_put_kvm(kvm);
+	CHECK_EQ_INT(shim_warn_ons, before + 1);
+	shim_warn_ons = before;		/* seen: not this test's failure */
+	t_machine_down();
+}
+
 int main(void)
 {
 	setenv("SIM_QUIET", "1", 1);
@@ -117,5 +138,7 @@ int main(void)
 	t_run("lockdep_assert_held without the lock is reported", test_assert_held_caught);
 	t_run("a missed unpin shows in the pin count", test_missed_unpin_caught);
 	t_run("a missed kfree shows in the allocation count", test_leak_caught);
+	t_run("a kvm destroyed under its lock is a warning",
+	      test_put_under_lock_caught);
 	return t_done();
 }
