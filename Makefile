@@ -198,6 +198,9 @@ LGUEST_TEST := $(LGUEST)/zcrypt-test
 LGUEST_VECS := $(LGUEST)/ica-vectors.bin
 # the packages ./configure fetched, unpacked as they are
 $(STAMP)/linux-guest-debs: $(CONFIG_MK)
+	@[ -n "$(GUEST_DEBS_OK)" ] || { echo "the Linux guest's packages are" \
+		"missing from $(GUEST_DEBS_DIR): run ./configure where Debian's" \
+		"archive is reachable, or ./configure --guest-debs=DIR" >&2; exit 1; }
 	rm -rf $(LGUEST_DEBS)
 	mkdir -p $(LGUEST_DEBS) $(STAMP)
 	for d in $(GUEST_DEBS); do dpkg -x $(GUEST_DEBS_DIR)/$$d $(LGUEST_DEBS); done
