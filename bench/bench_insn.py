@@ -28,6 +28,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "scripts"))
+from bench_report import write_report  # noqa: E402
 from qtest_client import Qtest  # noqa: E402
 from sim_process import start_guest_qemu, start_sim, stop_all  # noqa: E402
 
@@ -88,10 +89,6 @@ def main():
     p99 = tapq[len(tapq) * 99 // 100]
     title = "Benchmark: the AP instruction path under TCG"
     lines = [
-        "=" * len(title),
-        title,
-        "=" * len(title),
-        "",
         "``make bench`` (``bench/bench_insn.py``), "
         f"{datetime.date.today().isoformat()}, one run on this machine "
         f"({os.cpu_count()} CPUs).  A bare-metal guest (``bench/ap-bench.c``)",
@@ -155,10 +152,7 @@ def main():
                        f"computation: goal (<= 10 %) "
                        + ("met" if share <= 10 else "NOT met"))
     lines += ["", verdict + ".", ""]
-    text = "\n".join(lines)
-    print(text)
-    with open(out, "w") as f:
-        f.write(text)
+    write_report(out, title, lines)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "scripts"))
+from bench_report import write_report  # noqa: E402
 from qtest_client import Qtest  # noqa: E402
 from sim_process import start_guest_qemu, start_sim, stop_all  # noqa: E402
 
@@ -101,7 +102,6 @@ def main():
 
     title = "Benchmark: AP queue interrupts against polling under TCG"
     lines = [
-        "=" * len(title), title, "=" * len(title), "",
         "``make bench`` (``bench/bench_irq.py``), "
         f"{datetime.date.today().isoformat()}, one run on this machine "
         f"({os.cpu_count()} CPUs).",
@@ -169,10 +169,7 @@ def main():
         + ("met" if share <= 5 else "NOT met") + ".",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    with open(out, "w") as f:
-        f.write(text)
+    write_report(out, title, lines)
 
 
 if __name__ == "__main__":

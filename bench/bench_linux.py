@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "scripts"))
+from bench_report import write_report  # noqa: E402
 from linux_guest import UUID, LinuxGuest  # noqa: E402
 
 # the type 50 CRT vectors of the bare-metal guests' file, for bench_rsa
@@ -72,7 +73,6 @@ def main():
 
     title = "Benchmark: a Linux guest's RSA through zcrypt, and hot plug"
     lines = [
-        "=" * len(title), title, "=" * len(title), "",
         "``make bench`` (``bench/bench_linux.py``), "
         f"{datetime.date.today().isoformat()}, one run on this machine "
         f"({os.cpu_count()} CPUs).",
@@ -142,10 +142,7 @@ def main():
         + ("met" if statistics.median(plugs) <= 1 else "NOT met") + ".",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    with open(out, "w") as f:
-        f.write(text)
+    write_report(out, title, lines)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "scripts"))
+from bench_report import write_report  # noqa: E402
 from qmp_client import Qmp  # noqa: E402
 from sim_process import start_sim, stop_all  # noqa: E402
 
@@ -112,10 +113,6 @@ def main():
                 if line.startswith("model name")), "unknown")
     title = "Benchmarks: QEMU's vfio-ap on vfio-ap-sim"
     text = [
-        "=" * len(title),
-        title,
-        "=" * len(title),
-        "",
         "Written by ``bench/bench_qemu.py`` (``make bench``); not a test.",
         f"Machine: {os.cpu_count()} CPUs, {cpu}; "
         f"{datetime.date.today().isoformat()}.",
@@ -149,9 +146,7 @@ def main():
         "the two eventfds set in the driver.",
         "",
     ]
-    with open(out, "w") as f:
-        f.write("\n".join(text))
-    print("\n".join(text))
+    write_report(out, title, text)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,12 @@
  * an I/O adapter interruption for that ISC, but only if a NIB of a queue
  * with interrupts on that ISC is non-zero: the backend is not trusted, and
  * a signal without one is dropped.  Which NIB and ISC a queue uses we see
- * in the guest's own PQAP(AQIC) as it passes through.
+ * in the guest's own PQAP(AQIC) as it passes through.  An entry the host
+ * made stale (its reset turned the queue's interrupts off) is kept until
+ * the guest's next AQIC or reset of the queue: at worst it lets a signal
+ * through that finds nothing, while dropping it on a TAPQ that shows the
+ * interrupts not on yet (the guest polls for them right after AQIC) could
+ * lose a real one.
  *
  * This work is licensed under the terms of the GNU GPL, version 2 or (at
  * your option) any later version. See the COPYING file in the top-level
@@ -27,14 +32,12 @@
 #include "trace.h"
 
 #define PQAP_FC(gr0)        (((gr0) >> 24) & 0xff)
-#define PQAP_TAPQ           0
 #define PQAP_RAPQ           1
 #define PQAP_ZAPQ           2
 #define PQAP_AQIC           3
 #define GR0_APQN(gr0)       ((gr0) & 0xffff)
 #define AQIC_IR             0x0000800000000000ULL
 #define AQIC_ISC(gr1)       ((gr1) & 7)
-#define STATUS_IRQ_ENABLED  0x01000000ULL
 
 typedef struct VFIOAPIsc {
     VFIOAPAdapterIrqs *airqs;
@@ -208,12 +211,6 @@ void vfio_ap_airq_insn_done(VFIOAPAdapterIrqs *airqs, const APInsn *insn,
     case PQAP_RAPQ:
     case PQAP_ZAPQ:
         vfio_ap_nib_forget(airqs, apqn);
-        break;
-    case PQAP_TAPQ:
-        /* the host may have reset the queue: interrupts show off */
-        if (!(insn->gr1 & STATUS_IRQ_ENABLED)) {
-            vfio_ap_nib_forget(airqs, apqn);
-        }
         break;
     }
 }

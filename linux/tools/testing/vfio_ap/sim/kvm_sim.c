@@ -85,23 +85,36 @@ static void gisa_destroy(struct kvm *kvm)
 	free(kvm->gisa);
 }
 
-int sim_kvm_set_isc_eventfd(struct kvm *kvm, unsigned int isc, int fd)
+int sim_kvm_set_isc_eventfds(struct kvm *kvm, unsigned int start,
+			     unsigned int count, const int *fds)
 {
-	struct eventfd_ctx *ctx = NULL, *old;
+	struct eventfd_ctx *ctx[8] = { NULL };
+	unsigned int i;
 
-	if (isc >= 8)
+	if (start >= 8 || count > 8 - start)
 		return -EINVAL;
-	if (fd >= 0) {
-		ctx = eventfd_ctx_fdget(fd);
-		if (IS_ERR(ctx))
-			return PTR_ERR(ctx);
+	/* every eventfd first: a bad one changes nothing */
+	for (i = 0; fds && i < count; i++) {
+		ctx[i] = eventfd_ctx_fdget(fds[i]);
+		if (IS_ERR(ctx[i])) {
+			int ret = PTR_ERR(ctx[i]);
+
+			while (i--)
+				eventfd_ctx_put(ctx[i]);
+			return ret;
+		}
 	}
 	pthread_mutex_lock(&gisa_lock);
-	old = kvm->isc_ctx[isc];
-	kvm->isc_ctx[isc] = ctx;
+	for (i = 0; i < count; i++) {
+		struct eventfd_ctx *old = kvm->isc_ctx[start + i];
+
+		kvm->isc_ctx[start + i] = ctx[i];
+		ctx[i] = old;
+	}
 	pthread_mutex_unlock(&gisa_lock);
-	if (old)
-		eventfd_ctx_put(old);
+	for (i = 0; i < count; i++)
+		if (ctx[i])
+			eventfd_ctx_put(ctx[i]);
 	return 0;
 }
 

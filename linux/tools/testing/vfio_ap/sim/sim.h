@@ -114,11 +114,13 @@ unsigned int sim_kvm_giscs(struct kvm *kvm);
 extern bool sim_kvm_gisc_fail;
 long sim_kvm_live(void);
 /*
- * The adapter interruptions of a guest: the eventfd signalled for each of
- * its ISCs (-1: none; a copy is kept), and the firmware's posting to the
- * guest whose GISA designation it was given by AQIC.
+ * The adapter interruptions of a guest: the eventfds signalled for its
+ * ISCs @start .. @start + @count - 1 (@fds NULL: none; a reference is
+ * kept; all or nothing), and the firmware's posting to the guest whose
+ * GISA designation it was given by AQIC.
  */
-int sim_kvm_set_isc_eventfd(struct kvm *kvm, unsigned int isc, int fd);
+int sim_kvm_set_isc_eventfds(struct kvm *kvm, unsigned int start,
+			     unsigned int count, const int *fds);
 void sim_gisa_post(u32 designation, unsigned int isc);
 unsigned long sim_kvm_isc_posts(struct kvm *kvm, unsigned int isc);
 /*

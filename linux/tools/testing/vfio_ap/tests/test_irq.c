@@ -32,7 +32,7 @@ static void guest_up(void)
 	mdev = t_mdev_with(UUID1, "1-2", "1-2");
 	kvm = t_attach(mdev, 0);
 	isc_fd = sim_eventfd();
-	CHECK_EQ_INT(sim_kvm_set_isc_eventfd(kvm, GUEST_ISC, isc_fd), 0);
+	CHECK_EQ_INT(sim_kvm_set_isc_eventfds(kvm, GUEST_ISC, 1, &isc_fd), 0);
 }
 
 static void guest_down(void)

@@ -229,6 +229,28 @@ static void test_conformance(void)
 		sim_gisa_post(sim_kvm_gisa(kvm), 6);
 		CHECK_EQ_INT(sim_eventfd_take(isc6), 1);
 
+		/* one of two not an eventfd: ISC 5 gets none either */
+		{
+			int bad[2], mixed[2];
+
+			CHECK(!pipe(bad));
+			mixed[0] = isc6;
+			mixed[1] = bad[0];
+			set.flags = VFIO_IRQ_SET_DATA_EVENTFD |
+				    VFIO_IRQ_SET_ACTION_TRIGGER;
+			set.start = 5;
+			set.count = 2;
+			CHECK_EQ_INT(xfer(sock, VFIO_USER_DEVICE_SET_IRQS, &set,
+					  sizeof(set), mixed, 2, NULL, 0),
+				     EINVAL);
+			sim_gisa_post(sim_kvm_gisa(kvm), 5);
+			CHECK_EQ_INT(sim_eventfd_take(isc6), 0);
+			sim_gisa_post(sim_kvm_gisa(kvm), 6);	/* kept */
+			CHECK_EQ_INT(sim_eventfd_take(isc6), 1);
+			close(bad[0]);
+			close(bad[1]);
+		}
+
 		/* DATA_NONE with count 0 takes every ISC's eventfd away */
 		set.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
 		set.start = 0;

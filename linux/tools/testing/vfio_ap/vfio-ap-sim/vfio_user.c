@@ -499,14 +499,15 @@ static int adapter_irq_info(struct conn *c)
 }
 
 /*
- * Eventfds for ISCs start .. start + count - 1, as many as were sent; with
- * none sent, or DATA_NONE and count 0, those (or all) are taken away.
+ * Eventfds for ISCs start .. start + count - 1, as many as were sent, all
+ * or none of them; with none sent, or DATA_NONE and count 0, those (or
+ * all) are taken away.
  */
 static int adapter_set_irqs(struct conn *c)
 {
 	struct vfio_irq_set set;
-	unsigned int i, data;
-	int ret = 0;
+	unsigned int data;
+	int ret;
 
 	if (c->len < sizeof(set))
 		return reply(c, EINVAL, NULL, 0);
@@ -526,9 +527,8 @@ static int adapter_set_irqs(struct conn *c)
 		   (c->nfds && c->nfds != set.count)) {
 		return reply(c, EINVAL, NULL, 0);
 	}
-	for (i = 0; i < set.count && !ret; i++)
-		ret = sim_kvm_set_isc_eventfd(c->kvm, set.start + i,
-					      c->nfds ? c->fds[i] : -1);
+	ret = sim_kvm_set_isc_eventfds(c->kvm, set.start, set.count,
+				       c->nfds ? c->fds : NULL);
 	return reply(c, ret ? -ret : 0, NULL, 0);
 }
 
