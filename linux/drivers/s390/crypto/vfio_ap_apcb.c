@@ -93,8 +93,8 @@ void vfio_ap_mdev_link_queue(struct ap_matrix_mdev *matrix_mdev,
  * vfio_ap_mdev_unlink_queue - take a queue from its mdev
  * @q: the queue
  *
- * The queue's interrupt resources belong to the mdev's guest, so they are
- * given back first.
+ * A queue with interrupts on is reset, which turns them off; its interrupt
+ * resources stay on the mdev's list until the reset confirms them off.
  */
 void vfio_ap_mdev_unlink_queue(struct vfio_ap_queue *q)
 {
@@ -102,7 +102,8 @@ void vfio_ap_mdev_unlink_queue(struct vfio_ap_queue *q)
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	if (!q->matrix_mdev)
 		return;
-	vfio_ap_irq_disable(q);
+	if (q->saved_iova)
+		vfio_ap_queue_reset_start(q);
 	list_del(&q->mdev_qnode);
 	q->matrix_mdev = NULL;
 }
@@ -252,7 +253,7 @@ bool vfio_ap_mdev_filter_matrix(struct ap_matrix_mdev *matrix_mdev)
 	return filter_all_adapters(matrix_mdev) || changed;
 }
 
-/* reset the queues of @apm x @aqm: they left the guest */
+/* start resetting the queues of @apm x @aqm: they left the guest */
 static void reset_departed(const unsigned long *apm, const unsigned long *aqm)
 {
 	struct vfio_ap_queue *q;
@@ -262,7 +263,7 @@ static void reset_departed(const unsigned long *apm, const unsigned long *aqm)
 		for_each_set_bit_inv(apqi, aqm, AP_DOMAINS) {
 			q = vfio_ap_find_queue(AP_MKQID(apid, apqi));
 			if (q)
-				vfio_ap_queue_reset(q);
+				vfio_ap_queue_reset_start(q);
 		}
 	}
 }
@@ -273,8 +274,9 @@ static void reset_departed(const unsigned long *apm, const unsigned long *aqm)
  * @old_apcb: the shadow as it was before the change
  *
  * Plugs and unplugs in one go (all vCPUs see the new masks together), then
- * resets the queues the guest lost, so that they come back clean, and tells
- * user space that the configuration changed.
+ * starts resetting the queues the guest lost, so that they come back clean
+ * (the release of guests_lock finishes the resets), and tells user space
+ * that the configuration changed.
  */
 void vfio_ap_mdev_commit_apcb(struct ap_matrix_mdev *matrix_mdev,
 			      const struct ap_matrix *old_apcb)

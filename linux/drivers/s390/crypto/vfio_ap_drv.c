@@ -116,6 +116,7 @@ static int matrix_dev_create(void)
 	mutex_init(&matrix_dev->guests_lock);
 	mutex_init(&matrix_dev->mdevs_lock);
 	INIT_LIST_HEAD(&matrix_dev->mdev_list);
+	INIT_LIST_HEAD(&matrix_dev->resets);
 	matrix_dev->vfio_ap_drv = &vfio_ap_drv;
 
 	dev_set_name(&matrix_dev->device, "%s", VFIO_AP_MATRIX_NAME);

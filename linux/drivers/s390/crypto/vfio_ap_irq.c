@@ -3,8 +3,11 @@
  * vfio_ap: interception of PQAP(AQIC), by which a guest turns a queue's
  * interrupts on or off.  Turning them on pins the guest page holding the
  * notification indicator byte (NIB) and registers the guest ISC with the
- * GIB; everything is given back when they go off, and on every path that
- * takes a queue away from the guest.
+ * GIB; everything is given back once they are confirmed off, and on every
+ * path that takes a queue away from the guest.  A page is not unpinned
+ * while the adapter may still write to it, except where the memory itself
+ * goes away (a DMA unmap, after a bounded wait) or the queue leaves
+ * vfio_ap.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -13,6 +16,7 @@
 #include <linux/mm.h>
 #include <linux/iommu.h>
 #include <linux/delay.h>
+#include <linux/slab.h>
 
 #include "vfio_ap_private.h"
 
@@ -20,7 +24,7 @@
 #define AQIC_CTRL_IR		0x0000800000000000UL
 #define AQIC_CTRL_ISC_MASK	0x7UL
 
-/* interrupts-off polls after AQIC(off), like the reset wait: bounded */
+/* interrupts-off polls after AQIC(off) for a DMA unmap: as for a reset */
 #define VFIO_AP_IRQ_OFF_POLLS	VFIO_AP_RESET_POLLS
 
 /*
@@ -46,71 +50,163 @@ static struct ap_queue_status rc_status(unsigned int response_code)
 
 /**
  * vfio_ap_irq_release - give back a queue's interrupt resources
- * @q: the queue, still linked to its mdev
+ * @q: the queue, linked to its mdev or not any more
  *
- * For a queue whose interrupts are already off in the hardware: after a
- * reset, after AQIC(off), or when the queue is gone.
+ * For a queue whose interrupts are confirmed off in the hardware (after a
+ * reset, after AQIC(off)), when the queue is gone, or when the memory or
+ * the queue leaves for good.  They go back to the guest and the device
+ * that took them, whichever guest the mdev has by then.
  */
 void vfio_ap_irq_release(struct vfio_ap_queue *q)
 {
-	struct ap_matrix_mdev *matrix_mdev = q->matrix_mdev;
+	struct ap_matrix_mdev *owner = q->saved_mdev;
 
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	if (!q->saved_iova)
 		return;
-	if (WARN_ON_ONCE(!matrix_mdev || !q->saved_kvm))
+	if (WARN_ON_ONCE(!owner || !q->saved_kvm))
 		return;
-	/* to the guest that registered them, not to the mdev's guest of now */
 	kvm_s390_gisc_unregister(q->saved_kvm, q->saved_isc);
-	vfio_unpin_pages(&matrix_mdev->vdev, q->saved_iova & PAGE_MASK, 1);
+	vfio_unpin_pages(&owner->vdev, q->saved_iova & PAGE_MASK, 1);
+	list_del(&q->irq_node);
 	q->saved_iova = 0;
 	q->saved_isc = VFIO_AP_ISC_NONE;
 	q->saved_kvm = NULL;
+	q->saved_mdev = NULL;
 }
 
+static bool rc_means_gone(unsigned int rc)
+{
+	return rc == AP_RESPONSE_Q_NOT_AVAIL || rc == AP_RESPONSE_DECONFIGURED ||
+	       rc == AP_RESPONSE_CHECKSTOPPED;
+}
+
+/*
+ * The guest's AQIC(off).  Turning off is asynchronous: the resources go
+ * back once a TAPQ shows the interrupts off, here or at the next AQIC,
+ * reset or detach, never on a guess (no wait: mdevs_lock is held).
+ */
 static struct ap_queue_status irq_disable(struct vfio_ap_queue *q)
 {
-	union ap_qirq_ctrl ctrl = {};
 	struct ap_queue_status status;
-	int poll;
 
-	status = ap_aqic(q->apqn, ctrl, 0);
-	switch (status.response_code) {
-	case AP_RESPONSE_NORMAL:
-	case AP_RESPONSE_OTHERWISE_CHANGED:
-		for (poll = 0; poll < VFIO_AP_IRQ_OFF_POLLS; poll++) {
-			if (!ap_tapq(q->apqn, NULL).irq_enabled)
-				break;
-			msleep(VFIO_AP_RESET_POLL_MS);
-		}
-		if (poll == VFIO_AP_IRQ_OFF_POLLS)
-			pr_warn("queue %02x.%04x: interrupts still on\n",
-				AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn));
-		break;
-	case AP_RESPONSE_Q_NOT_AVAIL:
-	case AP_RESPONSE_DECONFIGURED:
-	case AP_RESPONSE_CHECKSTOPPED:
-		break;
-	default:
-		pr_warn("queue %02x.%04x: AQIC(off) response code 0x%02x\n",
+	status = ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
+	if (rc_means_gone(status.response_code)) {
+		vfio_ap_irq_release(q);
+	} else if (status.response_code == AP_RESPONSE_NORMAL ||
+		   status.response_code == AP_RESPONSE_OTHERWISE_CHANGED) {
+		if (!ap_tapq(q->apqn, NULL).irq_enabled)
+			vfio_ap_irq_release(q);
+	} else {
+		pr_warn("queue %02x.%04x: AQIC(off) response code 0x%02x, interrupt resources kept\n",
 			AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn),
 			status.response_code);
-		break;
 	}
-	/* the queue cannot use the page any more, or never will again */
-	vfio_ap_irq_release(q);
 	return status;
 }
 
-/**
- * vfio_ap_irq_disable - turn a queue's interrupts off, if they are on
- * @q: the queue, still linked to its mdev
- */
-void vfio_ap_irq_disable(struct vfio_ap_queue *q)
+/* AQIC(off) to each queue with a NIB in [@iova, @iova + @length) */
+static unsigned int stop_nibs_in(struct ap_matrix_mdev *matrix_mdev, u64 iova,
+				 u64 length, u16 *apqns, unsigned int room)
 {
+	struct vfio_ap_queue *q;
+	unsigned int n = 0;
+
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
-	if (q->saved_iova)
-		irq_disable(q);
+	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node) {
+		if (q->saved_iova - iova >= length)
+			continue;
+		if (apqns && n < room) {
+			ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
+			apqns[n] = q->apqn;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* whether @apqn is in @apqns[0..@n) and was seen with interrupts off */
+static bool seen_off(const u16 *apqns, const bool *off, unsigned int n,
+		     int apqn)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (apqns[i] == apqn)
+			return off[i];
+	return false;
+}
+
+/* bounded TAPQ polls, no lock held, until every queue shows them off */
+static void wait_irqs_off(const u16 *apqns, bool *off, unsigned int n)
+{
+	struct ap_queue_status status;
+	unsigned int i, poll;
+	bool pending;
+
+	for (poll = 0; ; poll++) {
+		pending = false;
+		for (i = 0; i < n; i++) {
+			if (off[i])
+				continue;
+			status = ap_tapq(apqns[i], NULL);
+			off[i] = status.response_code != AP_RESPONSE_NORMAL ||
+				 !status.irq_enabled;
+			pending |= !off[i];
+		}
+		if (!pending || poll == VFIO_AP_IRQ_OFF_POLLS)
+			return;
+		msleep(VFIO_AP_RESET_POLL_MS);
+	}
+}
+
+/**
+ * vfio_ap_irq_unmap - guest memory holding NIBs is going away
+ * @matrix_mdev: the mdev
+ * @iova: start of the unmapped range
+ * @length: its length
+ *
+ * The pins must go: VFIO requires it.  Interrupts are turned off first and
+ * waited for, a bounded time and without mdevs_lock held; a queue that
+ * still shows them on is kept out of every guest until a clean reset.
+ * The queues are looked up again after the wait, never remembered across it.
+ */
+void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
+		       u64 length)
+{
+	struct vfio_ap_queue *q, *tmp;
+	unsigned int n = 0;
+	u16 *apqns = NULL;
+	bool *off = NULL;
+
+	mutex_lock(&matrix_dev->mdevs_lock);
+	n = stop_nibs_in(matrix_mdev, iova, length, NULL, 0);
+	if (n) {
+		apqns = kcalloc(n, sizeof(*apqns), GFP_KERNEL);
+		off = kcalloc(n, sizeof(*off), GFP_KERNEL);
+		if (apqns && off)
+			n = stop_nibs_in(matrix_mdev, iova, length, apqns, n);
+		else
+			n = 0;
+	}
+	mutex_unlock(&matrix_dev->mdevs_lock);
+
+	wait_irqs_off(apqns, off, n);
+
+	mutex_lock(&matrix_dev->mdevs_lock);
+	list_for_each_entry_safe(q, tmp, &matrix_mdev->irq_qlist, irq_node) {
+		if (q->saved_iova - iova >= length)
+			continue;
+		if (!seen_off(apqns, off, n, q->apqn)) {
+			pr_warn("queue %02x.%04x: interrupts not confirmed off before the unmap\n",
+				AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn));
+			q->reset_rc = AP_RESPONSE_RESET_IN_PROGRESS;
+		}
+		vfio_ap_irq_release(q);
+	}
+	mutex_unlock(&matrix_dev->mdevs_lock);
+	kfree(off);
+	kfree(apqns);
 }
 
 static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
@@ -159,6 +255,8 @@ static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 		q->saved_iova = nib;
 		q->saved_isc = isc;
 		q->saved_kvm = kvm;
+		q->saved_mdev = matrix_mdev;
+		list_add(&q->irq_node, &matrix_mdev->irq_qlist);
 		return status;
 	}
 
@@ -174,7 +272,8 @@ static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
  * Called by KVM with the PQAP hook rwsem held for read.  GR0 holds the
  * APQN, GR1 the control word, GR2 the NIB address; the status goes back in
  * GR1 and KVM sets the condition code from its response code.  A queue the
- * guest was not given answers "not available".
+ * guest was not given answers "not available", one being reset "reset in
+ * progress".
  *
  * Return: 0, or -EOPNOTSUPP to let user space handle the instruction.
  */
@@ -203,6 +302,10 @@ int vfio_ap_handle_pqap(struct kvm_vcpu *vcpu)
 	q = vfio_ap_mdev_get_queue(matrix_mdev, apqn);
 	if (!q)
 		goto out;
+	if (q->resetting) {
+		status = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
+		goto out;
+	}
 
 	if (ctrl & AQIC_CTRL_IR)
 		status = irq_enable(q, ctrl & AQIC_CTRL_ISC_MASK, vcpu);

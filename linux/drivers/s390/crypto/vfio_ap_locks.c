@@ -9,6 +9,10 @@
  * guests_lock comes first because a queue probe or remove knows only an
  * APQN: it has to search the mdev list before it knows which kvm->lock to
  * take, and kvm->lock must be taken before mdevs_lock.
+ *
+ * Queue resets started under these locks are seen through with only
+ * guests_lock held (vfio_ap_reset.c): every release of guests_lock here
+ * finishes them first.
  */
 
 #include <linux/lockdep.h>
@@ -69,7 +73,27 @@ void release_update_locks_for_kvm(struct kvm *kvm)
 	mutex_unlock(&matrix_dev->mdevs_lock);
 	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
 	mutex_unlock(&kvm->lock);
-	mutex_unlock(&matrix_dev->guests_lock);
+	vfio_ap_release_guests_lock();
+}
+
+/**
+ * finish_resets_for_kvm - see the started resets through, mid-operation
+ * @kvm: the guest whose update locks are held
+ *
+ * The inner locks are dropped for the wait and taken again after it;
+ * guests_lock stays held, so no other configuration change comes between.
+ */
+void finish_resets_for_kvm(struct kvm *kvm)
+{
+	if (!vfio_ap_resets_started())
+		return;
+	mutex_unlock(&matrix_dev->mdevs_lock);
+	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
+	mutex_unlock(&kvm->lock);
+	vfio_ap_finish_resets();
+	mutex_lock(&kvm->lock);
+	down_write(&kvm->arch.crypto.pqap_hook_rwsem);
+	mutex_lock(&matrix_dev->mdevs_lock);
 }
 
 /**
@@ -89,7 +113,20 @@ void get_update_locks_for_mdev(struct ap_matrix_mdev *matrix_mdev)
 void release_update_locks_for_mdev(struct ap_matrix_mdev *matrix_mdev)
 {
 	release_mdev_locks_before_guests(matrix_mdev);
-	mutex_unlock(&matrix_dev->guests_lock);
+	vfio_ap_release_guests_lock();
+}
+
+/**
+ * finish_resets_for_mdev - finish_resets_for_kvm() for the locks of an mdev
+ * @matrix_mdev: the mdev whose update locks are held, or NULL
+ */
+void finish_resets_for_mdev(struct ap_matrix_mdev *matrix_mdev)
+{
+	if (!vfio_ap_resets_started())
+		return;
+	release_mdev_locks_before_guests(matrix_mdev);
+	vfio_ap_finish_resets();
+	get_mdev_locks_after_guests(matrix_mdev);
 }
 
 /**

@@ -30,42 +30,52 @@ static int vfio_ap_mdev_init_dev(struct vfio_device *vdev)
 	mutex_unlock(&matrix_dev->mdevs_lock);
 	matrix_mdev->shadow_apcb = matrix_mdev->matrix;
 	INIT_LIST_HEAD(&matrix_mdev->qlist);
+	INIT_LIST_HEAD(&matrix_mdev->irq_qlist);
 	INIT_LIST_HEAD(&matrix_mdev->node);
 	matrix_mdev->pqap_hook = vfio_ap_handle_pqap;
 	return 0;
 }
 
-/* reset every queue of the mdev; -EIO if any ends in error */
-static int reset_queues(struct ap_matrix_mdev *matrix_mdev)
+/* start resetting every queue of the mdev, to be finished as one batch */
+static void start_resets(struct ap_matrix_mdev *matrix_mdev)
 {
 	struct vfio_ap_queue *q;
-	int ret = 0;
 
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	list_for_each_entry(q, &matrix_mdev->qlist, mdev_qnode)
-		if (vfio_ap_queue_reset(q))
-			ret = -EIO;
-	return ret;
+		vfio_ap_queue_reset_start(q);
+}
+
+/* after the batch: -EIO if the reset of any queue of the mdev failed */
+static int resets_result(struct ap_matrix_mdev *matrix_mdev)
+{
+	struct vfio_ap_queue *q;
+
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
+	list_for_each_entry(q, &matrix_mdev->qlist, mdev_qnode)
+		if (!vfio_ap_queue_usable(q))
+			return -EIO;
+	return 0;
 }
 
 /**
  * release_leftover_irqs - give back the interrupt resources of a guest
  * @matrix_mdev: the mdev, its guest being detached
  *
- * A queue whose reset did not finish or failed still holds its guest's
- * NIB pin and ISC registration, and they cannot outlive that guest.  Its
- * interrupts are not confirmed off, so the page may still be written:
- * the queue is kept out of every guest (its reset_rc says so) until a
- * later reset confirms it clean.
+ * A queue whose reset did not finish or failed, or whose AQIC(off) was not
+ * confirmed, still holds its guest's NIB pin and ISC registration, and
+ * they cannot outlive that guest: every queue this device pinned for is
+ * on its irq_qlist, linked to the mdev or not any more.  Its interrupts
+ * are not confirmed off, so the page may still be written: the queue is
+ * kept out of every guest (its reset_rc says so) until a later reset
+ * confirms it clean.
  */
 static void release_leftover_irqs(struct ap_matrix_mdev *matrix_mdev)
 {
-	struct vfio_ap_queue *q;
+	struct vfio_ap_queue *q, *tmp;
 
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
-	list_for_each_entry(q, &matrix_mdev->qlist, mdev_qnode) {
-		if (!q->saved_iova)
-			continue;
+	list_for_each_entry_safe(q, tmp, &matrix_mdev->irq_qlist, irq_node) {
 		if (vfio_ap_queue_usable(q))
 			q->reset_rc = AP_RESPONSE_RESET_IN_PROGRESS;
 		vfio_ap_irq_release(q);
@@ -137,13 +147,13 @@ static void vfio_ap_mdev_remove(struct mdev_device *mdev)
 
 	mutex_lock(&matrix_dev->guests_lock);
 	mutex_lock(&matrix_dev->mdevs_lock);
-	reset_queues(matrix_mdev);
+	start_resets(matrix_mdev);
 	list_for_each_entry_safe(q, tmp, &matrix_mdev->qlist, mdev_qnode)
 		vfio_ap_mdev_unlink_queue(q);
 	list_del(&matrix_mdev->node);
 	take_triggers(matrix_mdev, &req, &cfg);
 	mutex_unlock(&matrix_dev->mdevs_lock);
-	mutex_unlock(&matrix_dev->guests_lock);
+	vfio_ap_release_guests_lock();
 
 	put_triggers(req, cfg);
 	vfio_put_device(&matrix_mdev->vdev);
@@ -195,6 +205,8 @@ static int vfio_ap_mdev_set_kvm(struct ap_matrix_mdev *matrix_mdev,
  *
  * The guest loses every queue, so they are reset and their interrupt
  * resources given back; the kvm reference goes only once no lock is held.
+ * The resets are waited for with only guests_lock held: the guest's masks
+ * are cleared and its hook removed first, so it cannot reach the queues.
  */
 static void vfio_ap_mdev_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
 {
@@ -208,7 +220,8 @@ static void vfio_ap_mdev_unset_kvm(struct ap_matrix_mdev *matrix_mdev)
 	get_update_locks_for_kvm(kvm);
 	kvm->arch.crypto.pqap_hook = NULL;
 	kvm_arch_crypto_clear_masks(kvm);
-	reset_queues(matrix_mdev);
+	start_resets(matrix_mdev);
+	finish_resets_for_kvm(kvm);
 	release_leftover_irqs(matrix_mdev);
 	matrix_mdev->kvm = NULL;
 	/* a queue whose reset failed stays out of the next guest */
@@ -263,13 +276,8 @@ static void vfio_ap_mdev_dma_unmap(struct vfio_device *vdev, u64 iova,
 {
 	struct ap_matrix_mdev *matrix_mdev =
 		container_of(vdev, struct ap_matrix_mdev, vdev);
-	struct vfio_ap_queue *q;
 
-	mutex_lock(&matrix_dev->mdevs_lock);
-	list_for_each_entry(q, &matrix_mdev->qlist, mdev_qnode)
-		if (q->saved_iova && q->saved_iova - iova < length)
-			vfio_ap_irq_disable(q);
-	mutex_unlock(&matrix_dev->mdevs_lock);
+	vfio_ap_irq_unmap(matrix_mdev, iova, length);
 }
 
 static long get_device_info(unsigned long arg)
@@ -348,7 +356,9 @@ static long reset_device(struct ap_matrix_mdev *matrix_mdev)
 
 	get_update_locks_for_mdev(matrix_mdev);
 	old_apcb = matrix_mdev->shadow_apcb;
-	ret = reset_queues(matrix_mdev);
+	start_resets(matrix_mdev);
+	finish_resets_for_mdev(matrix_mdev);
+	ret = resets_result(matrix_mdev);
 	vfio_ap_mdev_filter_matrix(matrix_mdev);
 	vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
 	release_update_locks_for_mdev(matrix_mdev);

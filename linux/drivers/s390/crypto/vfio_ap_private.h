@@ -68,6 +68,8 @@ struct ap_matrix {
  *	  to plug or unplug; held by every path that changes a guest's APCB
  * @mdevs_lock: protects every field of every mdev and queue, and @queues
  * @mdev_list: every ap_matrix_mdev
+ * @resets: queues zeroized and not yet seen through by
+ *	  vfio_ap_finish_resets() (guests_lock)
  * @queues: every queue bound to vfio_ap, indexed by APQN: a lookup costs the
  *	  same whatever the number of queues (AP_DEVICES * AP_DOMAINS pointers)
  * @parent: mdev parent registration
@@ -81,6 +83,7 @@ struct ap_matrix_dev {
 	struct mutex guests_lock;
 	struct mutex mdevs_lock;
 	struct list_head mdev_list;
+	struct list_head resets;
 	struct vfio_ap_queue **queues;
 	struct mdev_parent parent;
 	struct mdev_type mdev_type;
@@ -103,6 +106,8 @@ extern struct ap_matrix_dev *matrix_dev;
  *	  to read it
  * @pqap_hook: the PQAP(AQIC) intercept handler installed in @kvm
  * @qlist: the queues of @matrix that are bound to vfio_ap
+ * @irq_qlist: the queues whose NIB page this device pinned, linked to the
+ *	  mdev or not any more: all of them belong to @kvm
  * @req_trigger: eventfd signalled when the host wants the device back
  * @cfg_chg_trigger: eventfd signalled when @shadow_apcb changes
  */
@@ -115,8 +120,16 @@ struct ap_matrix_mdev {
 	struct kvm *kvm;
 	crypto_hook pqap_hook;
 	struct list_head qlist;
+	struct list_head irq_qlist;
 	struct eventfd_ctx *req_trigger;
 	struct eventfd_ctx *cfg_chg_trigger;
+};
+
+/* where a queue's reset stands while vfio_ap_finish_resets() polls it */
+enum vfio_ap_reset_state {
+	VFIO_AP_RESET_DONE,		/* answered, or never started */
+	VFIO_AP_RESET_POLLING,		/* zeroize accepted: TAPQ until done */
+	VFIO_AP_RESET_ZAPQ_AGAIN,	/* busy or another reset: ZAPQ again */
 };
 
 /**
@@ -127,12 +140,19 @@ struct ap_matrix_mdev {
  * @saved_iova: guest address of the notification indicator byte, 0 when
  *	  interrupts are off
  * @saved_isc: guest ISC registered with the GIB, or VFIO_AP_ISC_NONE
- * @saved_kvm: the guest that registered @saved_isc and pinned the NIB's
- *	  page: they are given back to it, whichever guest the mdev has by then
+ * @saved_kvm: the guest that registered @saved_isc ...
+ * @saved_mdev: ... through this mdev, whose device pinned the NIB's page:
+ *	  both are given back to them, whichever guest the mdev has by then
+ * @irq_node: entry in @saved_mdev->irq_qlist
  * @reset_rc: response code of the last reset; only a queue that reset
  *	  cleanly (or is gone for good) may be given to a guest
+ * @resetting: a reset was started and is not finished: not usable
+ * @reset_node: entry in matrix_dev->resets, then in the batch being polled
+ * @reset_state: where the reset stands (guests_lock)
+ * @reset_status: the last answer to the reset's ZAPQ or TAPQ (guests_lock)
  *
- * Every field is protected by matrix_dev->mdevs_lock.
+ * Every field but the last two is protected by matrix_dev->mdevs_lock;
+ * @resetting is written with guests_lock held too.
  */
 struct vfio_ap_queue {
 	struct ap_matrix_mdev *matrix_mdev;
@@ -141,14 +161,22 @@ struct vfio_ap_queue {
 	dma_addr_t saved_iova;
 	unsigned char saved_isc;
 	struct kvm *saved_kvm;
+	struct ap_matrix_mdev *saved_mdev;
+	struct list_head irq_node;
 	unsigned char reset_rc;
+	bool resetting;
+	struct list_head reset_node;
+	enum vfio_ap_reset_state reset_state;
+	struct ap_queue_status reset_status;
 };
 
 /* vfio_ap_locks.c: one way in per starting point, all in the same order */
 void get_update_locks_for_kvm(struct kvm *kvm);
 void release_update_locks_for_kvm(struct kvm *kvm);
+void finish_resets_for_kvm(struct kvm *kvm);
 void get_update_locks_for_mdev(struct ap_matrix_mdev *matrix_mdev);
 void release_update_locks_for_mdev(struct ap_matrix_mdev *matrix_mdev);
+void finish_resets_for_mdev(struct ap_matrix_mdev *matrix_mdev);
 struct ap_matrix_mdev *get_update_locks_for_queue(struct vfio_ap_queue *q);
 struct ap_matrix_mdev *get_update_locks_by_apqn(int apqn);
 void get_mdev_locks_after_guests(struct ap_matrix_mdev *matrix_mdev);
@@ -174,9 +202,14 @@ bool vfio_ap_mdev_filter_matrix(struct ap_matrix_mdev *matrix_mdev);
 void vfio_ap_mdev_commit_apcb(struct ap_matrix_mdev *matrix_mdev,
 			      const struct ap_matrix *old_apcb);
 
-/* vfio_ap_queue.c: queue devices and their reset */
-int vfio_ap_queue_reset(struct vfio_ap_queue *q);
+/* vfio_ap_reset.c: queue resets, started one by one, finished together */
 bool vfio_ap_queue_usable(const struct vfio_ap_queue *q);
+void vfio_ap_queue_reset_start(struct vfio_ap_queue *q);
+bool vfio_ap_resets_started(void);
+void vfio_ap_finish_resets(void);
+void vfio_ap_release_guests_lock(void);
+
+/* vfio_ap_queue.c: queue devices and the host's configuration */
 int vfio_ap_mdev_probe_queue(struct ap_device *apdev);
 void vfio_ap_mdev_remove_queue(struct ap_device *apdev);
 int vfio_ap_mdev_resource_in_use(unsigned long *apm, unsigned long *aqm);
@@ -189,7 +222,8 @@ extern const struct attribute_group vfio_ap_queue_attr_group;
 /* vfio_ap_irq.c: PQAP(AQIC) interception */
 int vfio_ap_handle_pqap(struct kvm_vcpu *vcpu);
 void vfio_ap_irq_release(struct vfio_ap_queue *q);
-void vfio_ap_irq_disable(struct vfio_ap_queue *q);
+void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
+		       u64 length);
 
 /* vfio_ap_sysfs.c: mdev attributes */
 extern const struct attribute_group *vfio_ap_mdev_attr_groups[];

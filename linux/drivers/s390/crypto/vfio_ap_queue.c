@@ -1,123 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0+
 /*
- * vfio_ap: AP queue devices bound to the driver, their reset, and the AP
- * bus's notifications about the host configuration.
+ * vfio_ap: AP queue devices bound to the driver, and the AP bus's
+ * notifications about the host configuration.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
-#include <linux/delay.h>
 #include <linux/lockdep.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
 #include "vfio_ap_private.h"
-
-static bool rc_means_gone(unsigned int rc)
-{
-	return rc == AP_RESPONSE_Q_NOT_AVAIL || rc == AP_RESPONSE_DECONFIGURED ||
-	       rc == AP_RESPONSE_CHECKSTOPPED;
-}
-
-/**
- * vfio_ap_queue_usable - whether a queue may be given to a guest
- * @q: the queue
- *
- * A queue whose last reset failed or did not finish must not reach a guest;
- * one that is deconfigured or checkstopped is harmless (the guest sees it as
- * such).
- *
- * Return: true if the queue may be given to a guest.
- */
-bool vfio_ap_queue_usable(const struct vfio_ap_queue *q)
-{
-	return q->reset_rc == AP_RESPONSE_NORMAL ||
-	       q->reset_rc == AP_RESPONSE_DECONFIGURED ||
-	       q->reset_rc == AP_RESPONSE_CHECKSTOPPED;
-}
-
-/* whether the host configuration (as guests may be given it) has @apqn */
-static bool apqn_in_host(int apqn)
-{
-	return test_bit_inv(AP_QID_CARD(apqn),
-			    (unsigned long *)matrix_dev->info.apm) &&
-	       test_bit_inv(AP_QID_QUEUE(apqn),
-			    (unsigned long *)matrix_dev->info.aqm);
-}
-
-/* poll until a zeroize completes; the status of the last poll is returned */
-static struct ap_queue_status wait_for_zeroize(int apqn, bool *done)
-{
-	struct ap_queue_status status;
-	int poll;
-
-	for (poll = 0; poll < VFIO_AP_RESET_POLLS; poll++) {
-		status = ap_tapq(apqn, NULL);
-		if (status.response_code == AP_RESPONSE_NORMAL &&
-		    status.queue_empty && !status.irq_enabled) {
-			*done = true;
-			return status;
-		}
-		if (status.response_code != AP_RESPONSE_NORMAL &&
-		    status.response_code != AP_RESPONSE_RESET_IN_PROGRESS) {
-			*done = true;
-			return status;
-		}
-		msleep(VFIO_AP_RESET_POLL_MS);
-	}
-	*done = false;
-	return status;
-}
-
-/**
- * vfio_ap_queue_reset - zeroize a queue and wait, a bounded time, until done
- * @q: the queue
- *
- * A zeroize also turns the queue's interrupts off, so the interrupt
- * resources are given back.  A queue no longer in the host configuration is
- * not touched.  Unlike a wait without end, a reset that does not finish in
- * VFIO_AP_RESET_POLLS polls is an error, and the queue is kept from guests
- * until a later reset succeeds.
- *
- * Return: 0 when the queue is clean or gone; -EIO on an error response;
- * -ETIMEDOUT when the reset did not finish.
- */
-int vfio_ap_queue_reset(struct vfio_ap_queue *q)
-{
-	struct ap_queue_status status;
-	bool done;
-
-	lockdep_assert_held(&matrix_dev->mdevs_lock);
-	if (!apqn_in_host(q->apqn)) {
-		vfio_ap_irq_release(q);
-		return 0;
-	}
-
-	status = ap_zapq(q->apqn, 0);
-	if (status.response_code == AP_RESPONSE_NORMAL ||
-	    status.response_code == AP_RESPONSE_RESET_IN_PROGRESS)
-		status = wait_for_zeroize(q->apqn, &done);
-	else
-		done = true;
-
-	q->reset_rc = done ? status.response_code : AP_RESPONSE_RESET_IN_PROGRESS;
-	if (!done) {
-		pr_warn("queue %02x.%04x: reset not done after %d ms\n",
-			AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn),
-			VFIO_AP_RESET_POLLS * VFIO_AP_RESET_POLL_MS);
-		return -ETIMEDOUT;
-	}
-	if (status.response_code == AP_RESPONSE_NORMAL ||
-	    rc_means_gone(status.response_code)) {
-		vfio_ap_irq_release(q);
-		return 0;
-	}
-	pr_warn("queue %02x.%04x: reset failed, response code 0x%02x\n",
-		AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn),
-		status.response_code);
-	return -EIO;
-}
 
 /**
  * vfio_ap_mdev_probe_queue - a queue was bound to vfio_ap
@@ -168,6 +62,8 @@ int vfio_ap_mdev_probe_queue(struct ap_device *apdev)
  * The guest cannot keep an adapter with a queue missing, so the whole
  * adapter is unplugged and its queues, this one included, are reset.  A
  * queue no guest had is reset too, as it goes back to the host's drivers.
+ * Interrupt resources the reset could not confirm off go with the queue:
+ * it leaves vfio_ap, so nothing of ours can release them later.
  */
 void vfio_ap_mdev_remove_queue(struct ap_device *apdev)
 {
@@ -193,9 +89,11 @@ void vfio_ap_mdev_remove_queue(struct ap_device *apdev)
 	}
 	/* the host's drivers get it back clean; the unplug reset the guest's */
 	if (!in_guest)
-		vfio_ap_queue_reset(q);
+		vfio_ap_queue_reset_start(q);
 	matrix_dev->queues[q->apqn] = NULL;
 	dev_set_drvdata(&apdev->device, NULL);
+	finish_resets_for_mdev(matrix_mdev);
+	vfio_ap_irq_release(q);
 	release_update_locks_for_mdev(matrix_mdev);
 
 	sysfs_remove_group(&apdev->device.kobj, &vfio_ap_queue_attr_group);
@@ -316,7 +214,7 @@ void vfio_ap_on_cfg_changed(struct ap_config_info *new_info,
 		mdev_unplug_gone(matrix_mdev, &gone);
 		release_mdev_locks_before_guests(matrix_mdev);
 	}
-	mutex_unlock(&matrix_dev->guests_lock);
+	vfio_ap_release_guests_lock();
 }
 
 /* plug ids the host gained into one mdev's guest; returns true on change */
@@ -370,7 +268,7 @@ void vfio_ap_on_scan_complete(struct ap_config_info *new_info,
 			vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
 		release_mdev_locks_before_guests(matrix_mdev);
 	}
-	mutex_unlock(&matrix_dev->guests_lock);
+	vfio_ap_release_guests_lock();
 }
 
 static ssize_t status_show(struct device *dev, struct device_attribute *attr,

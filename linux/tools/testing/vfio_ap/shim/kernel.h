@@ -97,6 +97,7 @@ void *kzalloc(size_t size, int flags);
 void kfree(const void *ptr);
 void *kvcalloc(size_t n, size_t size, int flags);
 #define kvfree(p) kfree(p)
+#define kcalloc(n, size, flags) kvcalloc(n, size, flags)
 long shim_allocations_live(void);
 void shim_fail_nth_alloc(long nth);	/* 1: the next one; 0: none */
 long shim_allocations_made(void);	/* since start, for counting */

@@ -98,7 +98,8 @@ static void test_attached(void)
 	CHECK_EQ_INT(kvm->arch.crypto.masks_set, before);
 
 	t = trace_write(m, "unassign_domain", "5", 0);
-	CHECK_EQ_STR(t, KN "(r)," GUESTS "," KVM "," MDEVS);
+	/* the resets are waited for with guests_lock alone, then recorded */
+	CHECK_EQ_STR(t, KN "(r)," GUESTS "," KVM "," MDEVS "," MDEVS);
 	CHECK_EQ_STR(t_guest(kvm), "3-4 - 1");
 	/* the queues the guest lost were reset */
 	CHECK(sim_ap_hw(AP_MKQID(3, 5))->zapqs >= 1);
@@ -117,7 +118,9 @@ static void test_attached(void)
 	lockval_trace_start();
 	sim_vfio_close(t_vdev(m));
 	t = lockval_trace_stop();
-	CHECK_EQ_STR(t, DEVSET "," GUESTS "," KVM "," HOOK "(w)," MDEVS "," MDEVS);
+	/* detach, the wait with guests_lock alone, the rest; the triggers */
+	CHECK_EQ_STR(t, DEVSET "," GUESTS "," KVM "," HOOK "(w)," MDEVS "," MDEVS
+		     "," KVM "," HOOK "(w)," MDEVS "," MDEVS);
 	CHECK_EQ_STR(t_guest(kvm), "- - -");
 	CHECK(!kvm->arch.crypto.pqap_hook);
 	sim_mdev_remove(m);
@@ -146,8 +149,12 @@ static void test_queue_probe_remove(void)
 	CHECK_EQ_INT(sim_ap_write_perm(false, mask), 0);
 	t = lockval_trace_stop();
 	CHECK(strstr(t, PERMS "," GUESTS "," MDEVS ","));	/* in_use */
-	/* each queue removal: guests, then the owner's kvm, then mdevs */
-	CHECK(strstr(t, PERMS "," GUESTS "," MDEVS "," KN "(w)"));
+	/*
+	 * each queue removal: guests, mdevs; a reset back to the host's
+	 * drivers, its result recorded, and the locks again after the wait
+	 */
+	CHECK(strstr(t, PERMS "," GUESTS "," MDEVS "," MDEVS "," MDEVS ","
+		     KN "(w)"));
 	CHECK_EQ_STR(sim_ap_queue_driver(AP_MKQID(1, 9)), "default");
 	CHECK_EQ_STR(t_guest(kvm), "1-2 7 -");
 
@@ -207,7 +214,9 @@ static void test_unbind_one_queue(void)
 		CHECK(q != NULL);
 		matrix_dev->vfio_ap_drv->remove(to_ap_dev(qdev));
 		t = lockval_trace_stop();
-		CHECK_EQ_STR(t, PERMS "," GUESTS "," KVM "," MDEVS "," KN "(w)");
+		/* the locks again after the wait, for what goes with the queue */
+		CHECK_EQ_STR(t, PERMS "," GUESTS "," KVM "," MDEVS "," MDEVS ","
+			     KVM "," MDEVS "," KN "(w)");
 		CHECK_EQ_STR(t_guest(kvm), "2 7-8 -");
 		CHECK(sim_ap_hw(AP_MKQID(1, 8))->zapqs >= 1);
 		lockval_trace_start();

@@ -962,7 +962,10 @@ static int pqap(struct worker *w, int i, struct kvm *kvm, bool on,
 		nib = rnd(w, 2) ? 0 : kvm->mem_base + kvm->mem_size + rnd(w, 4096);
 	r = sim_kvm_pqap_aqic(kvm, apqn, ctrl, on ? nib : 0, &gr1, &cc);
 	rc = (gr1 >> 16) & 0xff;
-	if (!on)
+	/* another thread's operation may be resetting the queue: unreachable */
+	if (rc == AP_RESPONSE_RESET_IN_PROGRESS)
+		ok = true;
+	else if (!on)
 		ok = rc == AP_RESPONSE_NORMAL || rc == AP_RESPONSE_Q_NOT_AVAIL;
 	else if (good_nib)
 		ok = (rc == AP_RESPONSE_NORMAL && (gr1 & (1UL << 24))) ||
