@@ -42,6 +42,7 @@ void lockval_mutex_lock(struct mutex *lock, const struct lockval_site *site)
 {
 	lockval_acquire(&lock->dep_map, 0, site);
 	lv_check(pthread_mutex_lock(&lock->lock), "pthread_mutex_lock");
+	lockval_acquired(&lock->dep_map);
 	store(&lock->owner, lockval_thread_id());
 }
 
@@ -116,6 +117,7 @@ void lockval_down_write(struct rw_semaphore *sem,
 {
 	lockval_acquire(&sem->dep_map, LOCKVAL_RWSEM, site);
 	lv_check(pthread_rwlock_wrlock(&sem->lock), "pthread_rwlock_wrlock");
+	lockval_acquired(&sem->dep_map);
 	store(&sem->writer, lockval_thread_id());
 }
 

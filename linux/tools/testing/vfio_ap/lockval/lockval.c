@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lockval.h"
@@ -43,6 +44,7 @@ struct lv_held {
 	const struct lockval_site	*site;
 	short				cls;
 	unsigned char			flags;
+	uint64_t			since_ns;	/* when it was got */
 };
 
 /* A held lock as remembered in an edge's history (no instance pointer). */
@@ -89,6 +91,14 @@ static unsigned short lv_edge_id[LOCKVAL_MAX_CLASSES][LOCKVAL_MAX_CLASSES];
 static struct lv_edge lv_edges[LOCKVAL_MAX_EDGES];
 static unsigned int lv_nr_edges;
 static bool lv_edges_full;			/* reported once */
+
+/* longest exclusive hold of each class, in ns */
+static _Atomic uint64_t lv_max_hold[LOCKVAL_MAX_CLASSES];
+
+/* classes a thread must not sleep while holding (by name) */
+#define LV_MAX_NO_SLEEP	8
+static const char *lv_no_sleep[LV_MAX_NO_SLEEP];
+static atomic_uint lv_nr_no_sleep;
 
 static char lv_last[LOCKVAL_REPORT_SIZE];
 static atomic_uint lv_failures;
@@ -613,6 +623,14 @@ static void lv_check_recursion(struct lv_thread *t,
 	abort();
 }
 
+static uint64_t lv_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 void lockval_map_init(struct lockval_map *map, const char *name,
 		      struct lock_class_key *key)
 {
@@ -621,6 +639,18 @@ void lockval_map_init(struct lockval_map *map, const char *name,
 			name++;
 	map->name = name;
 	map->key = key;
+}
+
+/* Most recent first: a read-held rwsem may be on the stack twice. */
+static struct lv_held *lv_find_held(struct lv_thread *t,
+				    const struct lockval_map *map)
+{
+	unsigned int i;
+
+	for (i = t->depth; i-- > 0;)
+		if (t->held[i].inst == map)
+			return &t->held[i];
+	return NULL;
 }
 
 void lockval_acquire(struct lockval_map *map, unsigned int flags,
@@ -659,19 +689,31 @@ void lockval_acquire(struct lockval_map *map, unsigned int flags,
 	h->site = site;
 	h->cls = (short)cls;
 	h->flags = (unsigned char)flags;
+	h->since_ns = lv_now_ns();
 }
 
-/* Most recent first: a read-held rwsem may be on the stack twice. */
-static struct lv_held *lv_find_held(struct lv_thread *t,
-				    const struct lockval_map *map)
+void lockval_acquired(const struct lockval_map *map)
 {
-	unsigned int i;
+	struct lv_held *h = lv_find_held(lv_me(), map);
 
-	for (i = t->depth; i-- > 0;)
-		if (t->held[i].inst == map)
-			return &t->held[i];
-	return NULL;
+	if (h)
+		h->since_ns = lv_now_ns();
 }
+
+/* Keep the longest exclusive hold of the class of @h. */
+static void lv_note_hold(const struct lv_held *h)
+{
+	uint64_t held, max;
+
+	if (h->cls == NO_CLASS || (h->flags & LOCKVAL_READ))
+		return;
+	held = lv_now_ns() - h->since_ns;
+	max = atomic_load(&lv_max_hold[h->cls]);
+	while (held > max &&
+	       !atomic_compare_exchange_weak(&lv_max_hold[h->cls], &max, held))
+		;
+}
+
 
 bool lockval_release(struct lockval_map *map, unsigned int flags,
 		     const struct lockval_site *site)
@@ -713,10 +755,87 @@ bool lockval_release(struct lockval_map *map, unsigned int flags,
 		lv_printf(&b, "\n");
 		lv_publish(&b);
 	}
+	lv_note_hold(h);
 	/* Any order, not only LIFO. */
 	memmove(h, h + 1, (size_t)(t->held + t->depth - (h + 1)) * sizeof(*h));
 	t->depth--;
 	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* sleeping with a lock held, and how long locks are held */
+
+void lockval_set_no_sleep(const char *class_name)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&lv_lock);
+	n = atomic_load(&lv_nr_no_sleep);
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(lv_no_sleep[i], class_name))
+			goto out;
+	if (n < LV_MAX_NO_SLEEP) {
+		lv_no_sleep[n] = class_name;
+		atomic_store(&lv_nr_no_sleep, n + 1);
+	}
+out:
+	pthread_mutex_unlock(&lv_lock);
+}
+
+static bool lv_is_no_sleep(const char *name)
+{
+	unsigned int n = atomic_load(&lv_nr_no_sleep);
+
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(lv_no_sleep[i], name))
+			return true;
+	return false;
+}
+
+void lockval_might_sleep(const struct lockval_site *site)
+{
+	struct lv_thread *t = lv_me();
+	struct lv_buf b;
+	unsigned int i;
+
+	for (i = 0; i < t->depth; i++) {
+		if (!t->held[i].name || !lv_is_no_sleep(t->held[i].name))
+			continue;
+		b = lv_report_begin(t, "sleeping with a no-sleep lock held");
+		lv_put_thread(&b, t);
+		lv_printf(&b, " sleeps ");
+		lv_put_site(&b, site);
+		lv_printf(&b, " holding ");
+		lv_put_lock(&b, t->held[i].name, t->held[i].flags);
+		lv_printf(&b, ", which is never to be held across a wait; "
+			  "it holds:\n");
+		lv_put_held(&b, t);
+		lv_printf(&b, "\n");
+		lv_publish(&b);
+		return;
+	}
+}
+
+uint64_t lockval_max_hold_ns(const char *class_name)
+{
+	unsigned int n = atomic_load(&lv_nr_classes);
+	uint64_t max = 0, v;
+
+	/* one class per init site: several may share a name */
+	for (unsigned int i = 0; i < n; i++) {
+		if (strcmp(lv_classes[i].name, class_name))
+			continue;
+		v = atomic_load(&lv_max_hold[i]);
+		if (v > max)
+			max = v;
+	}
+	return max;
+}
+
+void lockval_reset_hold_times(void)
+{
+	for (unsigned int i = 0; i < LOCKVAL_MAX_CLASSES; i++)
+		atomic_store(&lv_max_hold[i], 0);
 }
 
 bool lockval_held_by_me(const struct lockval_map *map)

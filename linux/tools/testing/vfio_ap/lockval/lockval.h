@@ -20,6 +20,7 @@
 #define _LOCKVAL_LOCKVAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Table sizes; override with -D, the same for every file. */
 #ifndef LOCKVAL_MAX_CLASSES
@@ -99,6 +100,11 @@ bool lockval_release(struct lockval_map *map, unsigned int flags,
 /* Check how this thread holds @map; report and return false if not @mode. */
 bool lockval_assert(const struct lockval_map *map, enum lockval_held_mode mode,
 		    const char *expr, const struct lockval_site *site);
+/*
+ * Called once a blocking acquisition has got the lock, so that hold times
+ * do not count the wait for it.
+ */
+void lockval_acquired(const struct lockval_map *map);
 /* Whether this thread holds @map (any mode). */
 bool lockval_held_by_me(const struct lockval_map *map);
 /* Report a misuse detected by a shim (printf-like); counts as a failure. */
@@ -107,7 +113,22 @@ void lockval_warn(const struct lockval_site *site, const char *fmt, ...)
 /* Small per-thread number (1, 2, ...) used in reports and as lock owner. */
 unsigned int lockval_thread_id(void);
 
+/*
+ * A rule of the code under test: no wait (sleep) while a lock of class
+ * @class_name is held.  @class_name must stay valid.  lockval_might_sleep()
+ * is called by the sleep shims and reports a thread breaking the rule.
+ */
+void lockval_set_no_sleep(const char *class_name);
+void lockval_might_sleep(const struct lockval_site *site);
+
 /* --- query interface for tests --- */
+
+/*
+ * Longest time a lock of the class named @class_name was held exclusively
+ * (mutex, rwsem write) since the last reset, in ns; 0 if never.
+ */
+uint64_t lockval_max_hold_ns(const char *class_name);
+void lockval_reset_hold_times(void);
 
 /* Number of reports so far; reset also clears lockval_last_report(). */
 unsigned int lockval_failures(void);

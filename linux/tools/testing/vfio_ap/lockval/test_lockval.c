@@ -746,6 +746,62 @@ static void test_unlock_any_order(void)
 	CHECK_FAILURES(0);
 }
 
+static DEFINE_MUTEX(nosleep_m);
+static DEFINE_MUTEX(sleep_ok_m);
+static DECLARE_RWSEM(nosleep_sem);
+
+/* a sleep holding a class marked no-sleep is reported, others are not */
+static void test_no_sleep(void)
+{
+	lockval_set_no_sleep("nosleep_m");
+	lockval_set_no_sleep("nosleep_sem");
+	mutex_lock(&sleep_ok_m);
+	lockval_might_sleep(LOCKVAL_SITE);
+	CHECK_FAILURES(0);
+	mutex_lock(&nosleep_m);
+	lockval_might_sleep(LOCKVAL_SITE);
+	CHECK_FAILURES(1);
+	CHECK(strstr(lockval_last_report(), "nosleep_m") != NULL);
+	mutex_unlock(&nosleep_m);
+	mutex_unlock(&sleep_ok_m);
+	/* an rwsem in either mode */
+	down_read(&nosleep_sem);
+	lockval_might_sleep(LOCKVAL_SITE);
+	up_read(&nosleep_sem);
+	CHECK_FAILURES(2);
+	lockval_might_sleep(LOCKVAL_SITE);
+	CHECK_FAILURES(2);
+}
+
+/* the longest exclusive hold per class; the wait for the lock not counted */
+static void test_hold_times(void)
+{
+	struct timespec ms20 = { 0, 20 * 1000000L }, ms5 = { 0, 5000000L };
+	uint64_t max;
+
+	lockval_reset_hold_times();
+	CHECK(lockval_max_hold_ns("sleep_ok_m") == 0);
+	mutex_lock(&sleep_ok_m);
+	nanosleep(&ms5, NULL);
+	mutex_unlock(&sleep_ok_m);
+	mutex_lock(&sleep_ok_m);
+	nanosleep(&ms20, NULL);
+	mutex_unlock(&sleep_ok_m);
+	max = lockval_max_hold_ns("sleep_ok_m");
+	CHECK(max >= 20000000u && max < 1000000000u);
+	/* read holds are not exclusive: not counted */
+	down_read(&nosleep_sem);
+	nanosleep(&ms20, NULL);
+	up_read(&nosleep_sem);
+	CHECK(lockval_max_hold_ns("nosleep_sem") == 0);
+	down_write(&nosleep_sem);
+	up_write(&nosleep_sem);
+	CHECK(lockval_max_hold_ns("nosleep_sem") < 20000000u);
+	lockval_reset_hold_times();
+	CHECK(lockval_max_hold_ns("sleep_ok_m") == 0);
+	CHECK_FAILURES(0);
+}
+
 static void test_is_locked_destroy(void)
 {
 	struct mutex m;
@@ -982,6 +1038,8 @@ static const struct {
 	{ "4 threads x 10000 consistent random subsets", test_concurrent },
 	{ "lockval_order_known", test_order_known },
 	{ "unlock in any order", test_unlock_any_order },
+	{ "sleeping with a no-sleep lock held reported", test_no_sleep },
+	{ "longest exclusive hold per class", test_hold_times },
 	{ "mutex_is_locked / rwsem_is_locked / mutex_destroy",
 	  test_is_locked_destroy },
 	{ "thread exit with a lock held reported", test_exit_holding },

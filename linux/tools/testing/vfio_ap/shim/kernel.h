@@ -104,6 +104,14 @@ long shim_allocations_made(void);	/* since start, for counting */
 
 int kstrtoul(const char *s, unsigned int base, unsigned long *res);
 int hex_to_bin(unsigned char ch);	/* 0-15, or -1 */
-void msleep(unsigned int ms);
+/*
+ * A real sleep of @ms microseconds, not milliseconds (time is not what the
+ * tests are about), or of @ms milliseconds after shim_real_sleep(true), for
+ * benchmarks; lockval checks no no-sleep lock is held.
+ */
+void shim_msleep(unsigned int ms, const struct lockval_site *site);
+#define msleep(ms) shim_msleep((ms), LOCKVAL_SITE)
+void shim_real_sleep(bool real);
+unsigned long shim_sleeps(void);	/* msleep() calls since start */
 
 #endif /* _SHIM_KERNEL_H */

@@ -48,8 +48,21 @@ unsigned long sim_ap_total_zapqs(void)
 	return atomic_load(&total_zapqs);
 }
 
+/* real time, for resets that take a given time */
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
 void sim_ap_init(bool apxa, unsigned int na, unsigned int nd)
 {
+	/* the driver's rule (docs/locking.rst): these are never held across a wait */
+	lockval_set_no_sleep("matrix_dev->mdevs_lock");
+	lockval_set_no_sleep("kvm->arch.crypto.pqap_hook_rwsem");
+	lockval_set_no_sleep("kvm->lock");
 	memset(&host, 0, sizeof(host));
 	host.apxa = apxa;
 	host.na = na;
@@ -352,7 +365,7 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 	if (sq) {
 		struct sim_ap_hw *hw = &sq->hw;
 
-		if (hw->polls_left < 0) {
+		if (hw->polls_left < 0 || hw->reset_done_ns > now_ns()) {
 			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
 		} else if (hw->polls_left > 0) {
 			hw->polls_left--;
@@ -387,8 +400,13 @@ struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
 		hw->zapqs++;
 		atomic_fetch_add(&total_zapqs, 1);
 		st = rc_status(hw->zapq_rc);
-		if (!hw->zapq_rc) {
+		if (hw->zapq_busy > 0) {
+			hw->zapq_busy--;
+			st = rc_status(AP_RESPONSE_BUSY);
+		} else if (!hw->zapq_rc) {
 			hw->polls_left = hw->reset_polls;
+			hw->reset_done_ns = hw->reset_ms ?
+				now_ns() + (u64)hw->reset_ms * 1000000u : 0;
 			hw->irq_enabled = false;
 			hw->irq_off_left = 0;
 			hw->nib = 0;

@@ -107,11 +107,26 @@ int kstrtoul(const char *s, unsigned int base, unsigned long *res)
 	return 0;
 }
 
-void msleep(unsigned int ms)
-{
-	/* time is not what the tests are about: a short real sleep */
-	struct timespec ts = { 0, (long)ms * 1000L };
+static atomic_bool sleep_real;
+static atomic_ulong sleeps;
 
+unsigned long shim_sleeps(void)
+{
+	return atomic_load(&sleeps);
+}
+
+void shim_real_sleep(bool real)
+{
+	atomic_store(&sleep_real, real);
+}
+
+void shim_msleep(unsigned int ms, const struct lockval_site *site)
+{
+	long ns = (long)ms * (atomic_load(&sleep_real) ? 1000000L : 1000L);
+	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
+
+	lockval_might_sleep(site);
+	atomic_fetch_add(&sleeps, 1);
 	nanosleep(&ts, NULL);
 }
 

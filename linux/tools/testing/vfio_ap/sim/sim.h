@@ -40,9 +40,12 @@ struct sim_ap_hw {
 	int aqic_rc;		/* response to AQIC, when not 0 */
 	int reset_polls;	/* TAPQs before a reset completes; -1: never */
 	int irq_off_polls;	/* TAPQs before interrupts show off */
+	int reset_ms;		/* real time a reset takes, after the polls */
+	int zapq_busy;		/* ZAPQs answered busy (05) before one is taken */
 	/* state */
 	int polls_left;
 	int irq_off_left;
+	u64 reset_done_ns;	/* CLOCK_MONOTONIC time the reset ends */
 	bool irq_enabled;
 	phys_addr_t nib;	/* host address of the indicator byte */
 	unsigned int gisc;	/* guest ISC ... */

@@ -356,7 +356,7 @@ static void irq_outlives_guest(enum irq_fault fault)
 	if (fault == RESET_TIMES_OUT)
 		hw->reset_polls = -1;
 	else if (fault == RESET_FAILS)
-		hw->zapq_rc = AP_RESPONSE_BUSY;
+		hw->zapq_rc = AP_RESPONSE_INVALID_ADDRESS;	/* not to retry */
 	else
 		hw->aqic_rc = AP_RESPONSE_BUSY;
 
