@@ -67,6 +67,8 @@ static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE(ptr); }
 
 /* printing: counted so that tests can see a warning was given */
 extern unsigned int shim_warnings;
+/* if set, sees the text of every message (tests sort expected ones out) */
+extern void (*shim_printk_hook)(const char *text);
 void shim_printk(const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 #ifndef pr_fmt

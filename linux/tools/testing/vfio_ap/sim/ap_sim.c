@@ -43,6 +43,24 @@ void sim_ap_hw_defaults(struct sim_ap_hw *hw)
 	memset(hw, 0, sizeof(*hw));
 }
 
+void sim_ap_set_reset_fault(int apqn, enum sim_reset_fault fault)
+{
+	struct sim_ap_hw *hw;
+
+	pthread_mutex_lock(&hw_lock);
+	if (!queues[apqn]) {
+		pthread_mutex_unlock(&hw_lock);
+		return;
+	}
+	hw = &queues[apqn]->hw;
+	hw->reset_polls = fault == SIM_RESET_SLOW ? 2 :
+			  fault == SIM_RESET_HANGS ? -1 : 0;
+	hw->zapq_busy_each = fault == SIM_RESET_BUSY ? 2 : 0;
+	hw->zapq_busy = hw->zapq_busy_each;
+	hw->zapq_rc = fault == SIM_RESET_FAILS ? AP_RESPONSE_INVALID_ADDRESS : 0;
+	pthread_mutex_unlock(&hw_lock);
+}
+
 unsigned long sim_ap_total_zapqs(void)
 {
 	return atomic_load(&total_zapqs);
@@ -404,6 +422,7 @@ struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
 			hw->zapq_busy--;
 			st = rc_status(AP_RESPONSE_BUSY);
 		} else if (!hw->zapq_rc) {
+			hw->zapq_busy = hw->zapq_busy_each;
 			hw->polls_left = hw->reset_polls;
 			hw->reset_done_ns = hw->reset_ms ?
 				now_ns() + (u64)hw->reset_ms * 1000000u : 0;

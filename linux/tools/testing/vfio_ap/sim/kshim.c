@@ -63,12 +63,22 @@ void shim_fail_nth_alloc(long nth)
 }
 
 static bool quiet_printk;
+void (*shim_printk_hook)(const char *text);
 
 void shim_printk(const char *level, const char *fmt, ...)
 {
+	void (*hook)(const char *text);
+	char text[256];
 	va_list ap;
 
 	__atomic_fetch_add(&shim_warnings, 1, __ATOMIC_RELAXED);
+	hook = __atomic_load_n(&shim_printk_hook, __ATOMIC_ACQUIRE);
+	if (hook) {
+		va_start(ap, fmt);
+		vsnprintf(text, sizeof(text), fmt, ap);
+		va_end(ap);
+		hook(text);
+	}
 	if (quiet_printk || getenv("SIM_QUIET"))
 		return;
 	fprintf(stderr, "[%s] ", level);

@@ -42,6 +42,7 @@ struct sim_ap_hw {
 	int irq_off_polls;	/* TAPQs before interrupts show off */
 	int reset_ms;		/* real time a reset takes, after the polls */
 	int zapq_busy;		/* ZAPQs answered busy (05) before one is taken */
+	int zapq_busy_each;	/* zapq_busy again after each one taken */
 	/* state */
 	int polls_left;
 	int irq_off_left;
@@ -54,6 +55,15 @@ struct sim_ap_hw {
 	unsigned long zapqs;	/* resets seen */
 };
 struct sim_ap_hw *sim_ap_hw(int apqn);
+/* how a queue's resets go from now on, set under the hardware's lock */
+enum sim_reset_fault {
+	SIM_RESET_CLEAN,	/* at once */
+	SIM_RESET_SLOW,		/* after a few polls, within the bound */
+	SIM_RESET_BUSY,		/* ZAPQ answered busy twice, then taken */
+	SIM_RESET_HANGS,	/* never finishes */
+	SIM_RESET_FAILS,	/* ZAPQ refused with an error */
+};
+void sim_ap_set_reset_fault(int apqn, enum sim_reset_fault fault);
 void sim_ap_hw_defaults(struct sim_ap_hw *hw);
 unsigned long sim_ap_total_zapqs(void);
 /* the card type (AP_DEVICE_TYPE_CEX4..8) of an adapter; CEX8 by default */
