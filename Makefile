@@ -245,6 +245,8 @@ bench: deps qemu $(GUEST_BENCH) $(GUEST_IRQ_BENCH) $(LGUEST_INITRD)
 	/usr/bin/python3 bench/bench_linux.py $(QEMU_BIN) $(VFIO_AP_SIM) \
 		$(LGUEST_DEBS) $(LGUEST_INITRD) $(BUILD)/bench $(GUEST_VECS) \
 		docs/benchmarks-linux.rst
+	/usr/bin/python3 bench/bench_reset.py $(BUILD)/bench \
+		docs/benchmarks-reset.rst
 # Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
 # must take it (with the simulator as the backend)
 check-libvirt: qemu
