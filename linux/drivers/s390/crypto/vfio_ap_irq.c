@@ -75,12 +75,6 @@ void vfio_ap_irq_release(struct vfio_ap_queue *q)
 	q->saved_mdev = NULL;
 }
 
-static bool rc_means_gone(unsigned int rc)
-{
-	return rc == AP_RESPONSE_Q_NOT_AVAIL || rc == AP_RESPONSE_DECONFIGURED ||
-	       rc == AP_RESPONSE_CHECKSTOPPED;
-}
-
 /*
  * The guest's AQIC(off).  Turning off is asynchronous: the resources go
  * back once a TAPQ shows the interrupts off, here or at the next AQIC,
@@ -91,7 +85,7 @@ static struct ap_queue_status irq_disable(struct vfio_ap_queue *q)
 	struct ap_queue_status status;
 
 	status = ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
-	if (rc_means_gone(status.response_code)) {
+	if (vfio_ap_rc_means_gone(status.response_code)) {
 		vfio_ap_irq_release(q);
 	} else if (status.response_code == AP_RESPONSE_NORMAL ||
 		   status.response_code == AP_RESPONSE_OTHERWISE_CHANGED) {

@@ -203,6 +203,7 @@ void vfio_ap_mdev_commit_apcb(struct ap_matrix_mdev *matrix_mdev,
 			      const struct ap_matrix *old_apcb);
 
 /* vfio_ap_reset.c: queue resets, started one by one, finished together */
+bool vfio_ap_rc_means_gone(unsigned int rc);
 bool vfio_ap_queue_usable(const struct vfio_ap_queue *q);
 void vfio_ap_queue_reset_start(struct vfio_ap_queue *q);
 bool vfio_ap_resets_started(void);

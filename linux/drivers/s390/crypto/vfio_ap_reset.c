@@ -21,7 +21,14 @@
 
 #include "vfio_ap_private.h"
 
-static bool rc_means_gone(unsigned int rc)
+/**
+ * vfio_ap_rc_means_gone - whether a response code says the queue is gone
+ * @rc: the response code
+ *
+ * Return: true for "not available", "deconfigured" and "checkstopped":
+ * the queue is harmless and writes no NIB any more.
+ */
+bool vfio_ap_rc_means_gone(unsigned int rc)
 {
 	return rc == AP_RESPONSE_Q_NOT_AVAIL || rc == AP_RESPONSE_DECONFIGURED ||
 	       rc == AP_RESPONSE_CHECKSTOPPED;
@@ -49,7 +56,8 @@ bool vfio_ap_queue_usable(const struct vfio_ap_queue *q)
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	if (q->resetting)
 		return false;
-	return q->reset_rc == AP_RESPONSE_NORMAL || rc_means_gone(q->reset_rc);
+	return q->reset_rc == AP_RESPONSE_NORMAL ||
+	       vfio_ap_rc_means_gone(q->reset_rc);
 }
 
 /* whether the host configuration (as guests may be given it) has @apqn */
@@ -154,7 +162,7 @@ static void record_reset(struct vfio_ap_queue *q)
 		return;
 	}
 	q->reset_rc = rc;
-	if (rc == AP_RESPONSE_NORMAL || rc_means_gone(rc)) {
+	if (rc == AP_RESPONSE_NORMAL || vfio_ap_rc_means_gone(rc)) {
 		/* confirmed off: the adapter no longer writes the NIB */
 		vfio_ap_irq_release(q);
 		return;
