@@ -88,6 +88,47 @@ static void test_sysfs_input(void)
 	t_machine_down();
 }
 
+/*
+ * A write with several errors answers the one Linux 6.12 checks first:
+ * malformed (-EINVAL) before anything else, an APQN the host keeps for
+ * its own drivers (-EADDRNOTAVAIL) before one of another mdev
+ * (-EADDRINUSE); and nothing changes.
+ */
+static void test_several_errors(void)
+{
+	/* 07.0003 is the host's, 08.0003 the other mdev's */
+	static const struct { const char *attr, *val; int err; } two[] = {
+		{ "ap_config", "0x018,0x1,0x0", -EADDRNOTAVAIL },
+		{ "ap_config", "0x018,0x1,0xz", -EINVAL },
+		{ "ap_config", "0x008,0x1,0x0", -EADDRINUSE },
+		{ "assign_domain", "3", -EADDRNOTAVAIL },
+		{ "assign_domain", "03x", -EINVAL },
+	};
+	struct mdev_device *m, *other;
+	DECLARE_BITMAP(mask, 256);
+	char before[600], after[600];
+	unsigned int i;
+
+	t_machine_up("0-15", "0-15", "0-15");
+	other = t_mdev_with(UUID2, "8", "3");
+	m = t_mdev_with(UUID1, "7-8", "1");
+	sim_mask_parse("7", mask);
+	CHECK_EQ_INT(sim_ap_write_perm(true, mask), 0);
+	sim_mask_parse("3", mask);
+	CHECK_EQ_INT(sim_ap_write_perm(false, mask), 0);
+	state(m, before, sizeof(before));
+	for (i = 0; i < ARRAY_SIZE(two); i++) {
+		if (!t_check_int(t_write(m, two[i].attr, two[i].val),
+				 two[i].err, two[i].val, __FILE__, __LINE__))
+			continue;
+		state(m, after, sizeof(after));
+		CHECK_EQ_STR(after, before);
+	}
+	sim_mdev_remove(m);
+	sim_mdev_remove(other);
+	t_machine_down();
+}
+
 /* ap_config takes what Linux 6.12's parser takes, and means the same */
 static void test_ap_config_forms(void)
 {
@@ -298,6 +339,7 @@ int main(void)
 	setenv("SIM_QUIET", "1", 1);
 	t_run("bad sysfs writes: clear errors, nothing changed", test_sysfs_input);
 	t_run("ap_config takes Linux 6.12's forms", test_ap_config_forms);
+	t_run("several errors in one write: 6.12's code", test_several_errors);
 	t_run("the mdev type's instances as in 6.12", test_type_instances);
 	t_run("a guest without a crypto control block", test_open_without_crycb);
 	t_run("bad VFIO ioctl arguments", test_ioctl_input);
