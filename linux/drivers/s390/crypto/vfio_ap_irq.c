@@ -99,40 +99,19 @@ static struct ap_queue_status irq_disable(struct vfio_ap_queue *q)
 	return status;
 }
 
-/* AQIC(off) to each queue with a NIB in [@iova, @iova + @length) */
-static unsigned int stop_nibs_in(struct ap_matrix_mdev *matrix_mdev, u64 iova,
-				 u64 length, u16 *apqns, unsigned int room)
+/* a queue whose NIB is in an unmapped range, while its interrupts go off */
+struct nib_stop {
+	u16 apqn;
+	bool off;	/* a TAPQ showed them off */
+};
+
+static bool nib_in(const struct vfio_ap_queue *q, u64 iova, u64 length)
 {
-	struct vfio_ap_queue *q;
-	unsigned int n = 0;
-
-	lockdep_assert_held(&matrix_dev->mdevs_lock);
-	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node) {
-		if (q->saved_iova - iova >= length)
-			continue;
-		if (apqns && n < room) {
-			ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
-			apqns[n] = q->apqn;
-		}
-		n++;
-	}
-	return n;
-}
-
-/* whether @apqn is in @apqns[0..@n) and was seen with interrupts off */
-static bool seen_off(const u16 *apqns, const bool *off, unsigned int n,
-		     int apqn)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (apqns[i] == apqn)
-			return off[i];
-	return false;
+	return q->saved_iova - iova < length;
 }
 
 /* bounded TAPQ polls, no lock held, until every queue shows them off */
-static void wait_irqs_off(const u16 *apqns, bool *off, unsigned int n)
+static void wait_irqs_off(struct nib_stop *stops, unsigned int n)
 {
 	struct ap_queue_status status;
 	unsigned int i, poll;
@@ -141,17 +120,28 @@ static void wait_irqs_off(const u16 *apqns, bool *off, unsigned int n)
 	for (poll = 0; ; poll++) {
 		pending = false;
 		for (i = 0; i < n; i++) {
-			if (off[i])
+			if (stops[i].off)
 				continue;
-			status = ap_tapq(apqns[i], NULL);
-			off[i] = status.response_code != AP_RESPONSE_NORMAL ||
-				 !status.irq_enabled;
-			pending |= !off[i];
+			status = ap_tapq(stops[i].apqn, NULL);
+			stops[i].off = status.response_code != AP_RESPONSE_NORMAL ||
+				       !status.irq_enabled;
+			pending |= !stops[i].off;
 		}
 		if (!pending || poll == VFIO_AP_IRQ_OFF_POLLS)
 			return;
 		msleep(VFIO_AP_RESET_POLL_MS);
 	}
+}
+
+/* whether @apqn is one of @stops and was seen with interrupts off */
+static bool seen_off(const struct nib_stop *stops, unsigned int n, int apqn)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (stops[i].apqn == apqn)
+			return stops[i].off;
+	return false;
 }
 
 /**
@@ -162,36 +152,39 @@ static void wait_irqs_off(const u16 *apqns, bool *off, unsigned int n)
  *
  * The pins must go: VFIO requires it.  Interrupts are turned off first and
  * waited for, a bounded time and without mdevs_lock held; a queue that
- * still shows them on is kept out of every guest until a clean reset.
+ * still shows them on is unusable (left out of the next APCB decision)
+ * until a clean reset.
  * The queues are looked up again after the wait, never remembered across it.
  */
 void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
 		       u64 length)
 {
 	struct vfio_ap_queue *q, *tmp;
+	struct nib_stop *stops;
 	unsigned int n = 0;
-	u16 *apqns = NULL;
-	bool *off = NULL;
 
 	mutex_lock(&matrix_dev->mdevs_lock);
-	n = stop_nibs_in(matrix_mdev, iova, length, NULL, 0);
-	if (n) {
-		apqns = kcalloc(n, sizeof(*apqns), GFP_KERNEL);
-		off = kcalloc(n, sizeof(*off), GFP_KERNEL);
-		if (apqns && off)
-			n = stop_nibs_in(matrix_mdev, iova, length, apqns, n);
-		else
-			n = 0;
+	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node)
+		n += nib_in(q, iova, length);
+	/* without room to remember them, none is confirmed: all kept out */
+	stops = n ? kcalloc(n, sizeof(*stops), GFP_KERNEL) : NULL;
+	n = 0;
+	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node) {
+		if (!nib_in(q, iova, length))
+			continue;
+		ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
+		if (stops)
+			stops[n++].apqn = q->apqn;
 	}
 	mutex_unlock(&matrix_dev->mdevs_lock);
 
-	wait_irqs_off(apqns, off, n);
+	wait_irqs_off(stops, n);
 
 	mutex_lock(&matrix_dev->mdevs_lock);
 	list_for_each_entry_safe(q, tmp, &matrix_mdev->irq_qlist, irq_node) {
-		if (q->saved_iova - iova >= length)
+		if (!nib_in(q, iova, length))
 			continue;
-		if (!seen_off(apqns, off, n, q->apqn)) {
+		if (!seen_off(stops, n, q->apqn)) {
 			pr_warn("queue %02x.%04x: interrupts not confirmed off before the unmap\n",
 				AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn));
 			q->reset_rc = AP_RESPONSE_RESET_IN_PROGRESS;
@@ -199,8 +192,7 @@ void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
 		vfio_ap_irq_release(q);
 	}
 	mutex_unlock(&matrix_dev->mdevs_lock);
-	kfree(off);
-	kfree(apqns);
+	kfree(stops);
 }
 
 static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,

@@ -289,6 +289,56 @@ static void test_unlinked_queue_irq_at_detach(void)
 	t_machine_down();
 }
 
+static bool queue_usable(int apqn)
+{
+	bool usable;
+
+	mutex_lock(&matrix_dev->mdevs_lock);
+	usable = vfio_ap_queue_usable(matrix_dev->queues[apqn]);
+	mutex_unlock(&matrix_dev->mdevs_lock);
+	return usable;
+}
+
+/*
+ * Guest memory holding a NIB is unmapped: the pin must go.  Interrupts
+ * that show off within the bound leave the queue usable; ones that never
+ * do leave it unusable until a clean reset.
+ */
+static void test_unmap_waits_for_irqs_off(void)
+{
+	struct mdev_device *m;
+	unsigned int warnings;
+	struct kvm *kvm;
+	u64 gr1;
+	int cc;
+
+	t_machine_up("0-3", "0-3", "0");
+	m = t_mdev_with(UUID1, "1-2", "1");
+	kvm = t_attach(m, 0);
+	sim_ap_hw(AP_MKQID(1, 1))->irq_off_polls = 3;
+	sim_ap_hw(AP_MKQID(2, 1))->irq_off_polls = 1000;
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), IRQ_ON(3), 0x3000, &gr1, &cc);
+	CHECK_EQ_INT(cc, 0);
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(2, 1), IRQ_ON(3), 0x3100, &gr1, &cc);
+	CHECK_EQ_INT(cc, 0);
+	warnings = __atomic_load_n(&shim_warnings, __ATOMIC_RELAXED);
+	sim_vfio_dma_unmap(t_vdev(m), kvm->mem_base, 1 << 20);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK_EQ_INT(sim_kvm_giscs(kvm), 0);
+	CHECK_EQ_INT(sim_vfio_errors(), 0);
+	/* one warning, for 02.0001, which is no longer usable */
+	CHECK_EQ_INT(__atomic_load_n(&shim_warnings, __ATOMIC_RELAXED) - warnings, 1);
+	CHECK(queue_usable(AP_MKQID(1, 1)));
+	CHECK(!queue_usable(AP_MKQID(2, 1)));
+	/* the detach's reset confirms it clean: given again */
+	sim_vfio_close(t_vdev(m));
+	sim_kvm_put(kvm);
+	CHECK(queue_usable(AP_MKQID(2, 1)));
+	CHECK_EQ_STR(t_shadow(m), "1-2 1 -");
+	sim_mdev_remove(m);
+	t_machine_down();
+}
+
 int main(void)
 {
 	setenv("SIM_QUIET", "1", 1);
@@ -303,5 +353,7 @@ int main(void)
 	      test_irq_off_unconfirmed_keeps_pin);
 	t_run("an unlinked queue's interrupts go back at detach",
 	      test_unlinked_queue_irq_at_detach);
+	t_run("a DMA unmap waits for interrupts off, bounded",
+	      test_unmap_waits_for_irqs_off);
 	return t_done();
 }
