@@ -17,6 +17,7 @@
 #include <linux/iommu.h>
 #include <linux/delay.h>
 #include <linux/slab.h>
+#include <asm/uv.h>
 
 #include "vfio_ap_private.h"
 
@@ -195,6 +196,19 @@ void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
 	kfree(stops);
 }
 
+/*
+ * A Secure Execution guest's NIB must be in a page it shares with the host,
+ * as Linux 6.12 checks: the ultravisor refuses to pin a secure page
+ * shared.  Pinning it for us exported such a page; it is made secure again.
+ */
+static bool nib_page_shared(struct kvm *kvm, struct page *page, dma_addr_t nib)
+{
+	if (!uv_pin_shared(page_to_phys(page)))
+		return true;
+	gmap_convert_to_secure(kvm->arch.gmap, nib & PAGE_MASK);
+	return false;
+}
+
 static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 					 unsigned int isc,
 					 struct kvm_vcpu *vcpu)
@@ -224,6 +238,11 @@ static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 			     IOMMU_READ | IOMMU_WRITE, &page);
 	if (ret != 1)
 		return rc_status(AP_RESPONSE_INVALID_ADDRESS);
+	if (kvm_s390_pv_cpu_is_protected(vcpu) &&
+	    !nib_page_shared(kvm, page, nib)) {
+		vfio_unpin_pages(&matrix_mdev->vdev, nib & PAGE_MASK, 1);
+		return rc_status(AP_RESPONSE_INVALID_ADDRESS);
+	}
 
 	/* Linux 6.12 answers "invalid address" here too */
 	gisc = kvm_s390_gisc_register(kvm, isc);

@@ -31,11 +31,17 @@ struct kvm_s390_crypto {
 	unsigned long masks_set;	/* updates pushed to the vCPUs */
 };
 
+/* the guest's address space, as the ultravisor calls see it */
+struct gmap {
+	struct kvm *kvm;
+};
+
 struct kvm_arch {
 	struct kvm_s390_crypto crypto;
 	struct {
 		struct kvm_s390_gisa *origin;
 	} gisa_int;
+	struct gmap *gmap;
 };
 
 struct kvm {
@@ -54,6 +60,11 @@ struct kvm {
 	struct kvm *gisa_next;		/* live guests, under the GISA lock */
 	struct eventfd_ctx *isc_ctx[8];	/* adapter interruption eventfds */
 	unsigned long isc_posts[8];	/* interruptions posted per ISC */
+	/* Secure Execution: the guest is protected, and its secure pages */
+	struct gmap gmap_sim;
+	bool protected_guest;
+	unsigned char *secure_pages;	/* per page of mem, under the GISA lock */
+	unsigned long secure_imports;	/* gmap_convert_to_secure() calls */
 };
 
 struct kvm_run {
@@ -71,8 +82,12 @@ struct kvm_s390_sie_block {
 struct kvm_vcpu {
 	struct kvm *kvm;
 	struct kvm_run *run;
+	struct mutex mutex;	/* held by KVM around the intercept handlers */
 	struct {
 		struct kvm_s390_sie_block *sie_block;
+		struct {
+			u64 handle;	/* non-zero: a Secure Execution vCPU */
+		} pv;
 	} arch;
 };
 
@@ -84,5 +99,6 @@ void kvm_arch_crypto_clear_masks(struct kvm *kvm);
 int kvm_s390_gisc_register(struct kvm *kvm, u32 gisc);
 int kvm_s390_gisc_unregister(struct kvm *kvm, u32 gisc);
 bool kvm_is_gpa_in_memslot(struct kvm *kvm, gpa_t gpa);
+bool kvm_s390_pv_cpu_is_protected(struct kvm_vcpu *vcpu);
 
 #endif /* _SHIM_KVM_H */

@@ -160,6 +160,8 @@ struct kvm *sim_kvm_create(size_t mem_size, gpa_t mem_base)
 	init_rwsem(&kvm->arch.crypto.pqap_hook_rwsem);
 	kvm->arch.crypto.crycbd = 0x1000 | 0x02;	/* format 2, APXA */
 	kvm->arch.gisa_int.origin = kvm->gisa;
+	kvm->gmap_sim.kvm = kvm;
+	kvm->arch.gmap = &kvm->gmap_sim;
 	/* page aligned, as guest memory is; none: the VMM's, as memslots */
 	if (mem_size) {
 		kvm->mem = aligned_alloc(PAGE_SIZE, mem_size);
@@ -195,6 +197,7 @@ void kvm_put_kvm(struct kvm *kvm)
 		shim_warn_ons++;
 	}
 	gisa_destroy(kvm);
+	free(kvm->secure_pages);
 	free(kvm->mem);
 	free(kvm);
 	atomic_fetch_sub(&kvms_live, 1);
@@ -326,23 +329,120 @@ int sim_kvm_pqap_aqic(struct kvm *kvm, int apqn, u64 ctrl, u64 nib,
 {
 	struct kvm_s390_sie_block sie = { .eca = ECA_AIV | ECA_APIE };
 	struct kvm_run run = {};
-	struct kvm_vcpu vcpu = { .kvm = kvm, .run = &run };
+	struct kvm_vcpu vcpu_s = { .kvm = kvm, .run = &run };
+	struct kvm_vcpu *vcpu = &vcpu_s;
 	int ret = 0;
 
-	vcpu.arch.sie_block = &sie;
+	mutex_init(&vcpu->mutex);
+	vcpu->arch.sie_block = &sie;
+	vcpu->arch.pv.handle = __atomic_load_n(&kvm->protected_guest,
+					       __ATOMIC_RELAXED);
 	run.s.regs.gprs[0] = (3UL << 24) | (apqn & 0xffff);
 	run.s.regs.gprs[1] = ctrl;
 	run.s.regs.gprs[2] = nib;
 
+	/* KVM runs intercept handlers in the vCPU ioctl, its mutex held */
+	mutex_lock(&vcpu->mutex);
 	down_read(&kvm->arch.crypto.pqap_hook_rwsem);
 	if (kvm->arch.crypto.pqap_hook) {
-		ret = (*kvm->arch.crypto.pqap_hook)(&vcpu);
+		ret = (*kvm->arch.crypto.pqap_hook)(vcpu);
 	} else {
 		run.s.regs.gprs[1] = (u64)AP_RESPONSE_Q_NOT_AVAIL << 16;
 	}
 	up_read(&kvm->arch.crypto.pqap_hook_rwsem);
+	mutex_unlock(&vcpu->mutex);
+	mutex_destroy(&vcpu->mutex);
 
 	*gr1 = run.s.regs.gprs[1];
 	*cc = (*gr1 & 0x00ff0000) ? 3 : 0;
 	return ret;
+}
+
+/* ---- Secure Execution: the ultravisor's view of guest pages ---- */
+
+bool kvm_s390_pv_cpu_is_protected(struct kvm_vcpu *vcpu)
+{
+	lockdep_assert_held(&vcpu->mutex);
+	return vcpu->arch.pv.handle != 0;
+}
+
+void sim_kvm_set_protected(struct kvm *kvm, bool protected_guest)
+{
+	__atomic_store_n(&kvm->protected_guest, protected_guest,
+			 __ATOMIC_RELAXED);
+}
+
+/* the page of guest memory at @gpa; -1 outside it.  gisa_lock held */
+static long secure_index(struct kvm *kvm, u64 gpa)
+{
+	if (gpa < kvm->mem_base || gpa - kvm->mem_base >= kvm->mem_size)
+		return -1;
+	return (long)((gpa - kvm->mem_base) / PAGE_SIZE);
+}
+
+int sim_kvm_set_page_secure(struct kvm *kvm, gpa_t gpa, bool secure)
+{
+	long i;
+	int ret = -EINVAL;
+
+	pthread_mutex_lock(&gisa_lock);
+	i = secure_index(kvm, gpa);
+	if (i >= 0 && !kvm->secure_pages)
+		kvm->secure_pages = calloc(kvm->mem_size / PAGE_SIZE, 1);
+	if (i >= 0 && kvm->secure_pages) {
+		kvm->secure_pages[i] = secure;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&gisa_lock);
+	return ret;
+}
+
+unsigned long sim_kvm_secure_imports(struct kvm *kvm)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&gisa_lock);
+	n = kvm->secure_imports;
+	pthread_mutex_unlock(&gisa_lock);
+	return n;
+}
+
+/* the ultravisor pins a page shared: refused for a guest's secure page */
+int uv_pin_shared(unsigned long paddr)
+{
+	struct kvm *kvm;
+	int ret = 0;
+	long i;
+
+	pthread_mutex_lock(&gisa_lock);
+	for (kvm = gisa_guests; kvm; kvm = kvm->gisa_next) {
+		if (!kvm->mem || paddr < (unsigned long)kvm->mem ||
+		    paddr - (unsigned long)kvm->mem >= kvm->mem_size)
+			continue;
+		i = (long)((paddr - (unsigned long)kvm->mem) / PAGE_SIZE);
+		if (kvm->secure_pages && kvm->secure_pages[i])
+			ret = -EINVAL;
+		break;
+	}
+	pthread_mutex_unlock(&gisa_lock);
+	return ret;
+}
+
+/* make a guest page secure again; a guest address, or a test failure */
+int gmap_convert_to_secure(struct gmap *gmap, unsigned long gaddr)
+{
+	struct kvm *kvm = gmap->kvm;
+	long i;
+
+	pthread_mutex_lock(&gisa_lock);
+	i = secure_index(kvm, gaddr);
+	if (i >= 0)
+		kvm->secure_imports++;
+	pthread_mutex_unlock(&gisa_lock);
+	if (i < 0) {
+		fprintf(stderr, "uv: %#lx is no address of the guest\n", gaddr);
+		shim_warn_ons++;
+		return -EINVAL;
+	}
+	return 0;
 }

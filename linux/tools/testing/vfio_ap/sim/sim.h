@@ -123,6 +123,15 @@ int sim_kvm_pqap_aqic(struct kvm *kvm, int apqn, u64 ctrl, u64 nib,
 void sim_kvm_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
 		   unsigned long *adm);
 unsigned int sim_kvm_giscs(struct kvm *kvm);
+/*
+ * Secure Execution: the guest's vCPUs are protected; a page of its memory
+ * is secure (not shared with the host: the ultravisor refuses to pin it
+ * shared; 0 or -EINVAL outside the guest's memory); how many times a page
+ * was made secure again (gmap_convert_to_secure()).
+ */
+void sim_kvm_set_protected(struct kvm *kvm, bool protected_guest);
+int sim_kvm_set_page_secure(struct kvm *kvm, gpa_t gpa, bool secure);
+unsigned long sim_kvm_secure_imports(struct kvm *kvm);
 /* make kvm_s390_gisc_register() fail, as a full GIB would */
 extern bool sim_kvm_gisc_fail;
 long sim_kvm_live(void);

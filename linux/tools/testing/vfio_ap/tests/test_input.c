@@ -10,6 +10,7 @@
 
 #define UUID1 "eeeeeeee-0000-0000-0000-000000000001"
 #define UUID2 "eeeeeeee-0000-0000-0000-000000000002"
+#define IRQ_ON(isc) (0x0000800000000000UL | (isc))
 #define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
 #define ZERO64_MINUS1 "000000000000000000000000000000000000000000000000000000000000000"
 
@@ -334,6 +335,46 @@ static void test_pqap_operands(void)
 	t_machine_down();
 }
 
+/*
+ * A Secure Execution guest's NIB must be in a page it shares with the
+ * host, as in Linux 6.12: one in a secure page answers 06 and leaves no
+ * pin and no ISC, and the page is made secure again.
+ */
+static void test_secure_guest_nib(void)
+{
+	struct mdev_device *m;
+	struct kvm *kvm;
+	u64 gr1;
+	int cc;
+
+	t_machine_up("0-3", "0-3", "0");
+	m = t_mdev_with(UUID1, "1", "1-2");
+	kvm = t_attach(m, 0);
+	CHECK_EQ_INT(sim_kvm_set_page_secure(kvm, 0x5000, true), 0);
+	CHECK_EQ_INT(sim_kvm_set_page_secure(kvm, 1 << 20, true), -EINVAL);
+	/* not protected: the page's state is not looked at */
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), IRQ_ON(3), 0x5010, &gr1, &cc);
+	CHECK_EQ_INT(cc, 0);
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), 0, 0, &gr1, &cc);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+
+	sim_kvm_set_protected(kvm, true);
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 1), IRQ_ON(3), 0x5010, &gr1, &cc);
+	CHECK_EQ_INT(cc, 3);
+	CHECK_EQ_INT((gr1 >> 16) & 0xff, AP_RESPONSE_INVALID_ADDRESS);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK_EQ_INT(sim_kvm_giscs(kvm), 0);
+	CHECK_EQ_INT(sim_kvm_secure_imports(kvm), 1);
+	/* a shared page works */
+	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 2), IRQ_ON(3), 0x6010, &gr1, &cc);
+	CHECK_EQ_INT(cc, 0);
+	CHECK_EQ_INT(sim_pins_live(), 1);
+	CHECK_EQ_INT(sim_kvm_secure_imports(kvm), 1);
+	t_detach(m, kvm);
+	sim_mdev_remove(m);
+	t_machine_down();
+}
+
 int main(void)
 {
 	setenv("SIM_QUIET", "1", 1);
@@ -344,5 +385,7 @@ int main(void)
 	t_run("a guest without a crypto control block", test_open_without_crycb);
 	t_run("bad VFIO ioctl arguments", test_ioctl_input);
 	t_run("bad PQAP(AQIC) operands and refusals", test_pqap_operands);
+	t_run("a Secure Execution guest's NIB in a shared page",
+	      test_secure_guest_nib);
 	return t_done();
 }

@@ -299,7 +299,8 @@ static void test_pqap(void)
 	sim_kvm_pqap_aqic(kvm, AP_MKQID(1, 2), 0x0000800000000006UL,
 			  0x100000 + 0x2345, &gr1, &cc);
 	t = lockval_trace_stop();
-	CHECK_EQ_STR(t, HOOK "(r)," MDEVS);
+	/* as KVM calls the hook: in the vCPU's ioctl, its mutex held */
+	CHECK_EQ_STR(t, "vcpu->mutex," HOOK "(r)," MDEVS);
 	CHECK_EQ_INT(cc, 0);
 	CHECK_EQ_INT(gr1 & 0x00ff0000, 0);
 	CHECK(gr1 & 0x01000000);		/* interrupts enabled */
