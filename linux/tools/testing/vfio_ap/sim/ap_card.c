@@ -9,13 +9,15 @@
  * are marked cancelled and the queue shows "reset in progress" until the
  * worker has given them up.
  */
+#define _GNU_SOURCE		/* SCHED_IDLE */
 #include <pthread.h>
+#include <sched.h>
 #include <time.h>
 
 #include "ap_card.h"
 
 #define NR_APQNS	(AP_DEVICES * AP_DOMAINS)
-#define NR_WORKERS	4
+#define MAX_WORKERS	4
 
 enum req_state { REQ_WAITING, REQ_COMPUTING, REQ_DONE };
 
@@ -54,7 +56,10 @@ static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;
 static LIST_HEAD(work_list);
 static struct card_queue *cqs[NR_APQNS];
 static int card_types[AP_DEVICES];
-static pthread_t workers[NR_WORKERS];
+static pthread_t workers[MAX_WORKERS];
+static unsigned int nr_workers = MAX_WORKERS;
+static bool workers_idle;
+static unsigned int workers_at_idle;	/* how many made it: atomic */
 static bool workers_started, workers_stop;
 
 /* read by the workers while a test changes them: atomic */
@@ -68,6 +73,28 @@ void sim_ap_set_faults(unsigned int set)
 unsigned int sim_ap_get_faults(void)
 {
 	return __atomic_load_n(&faults, __ATOMIC_RELAXED);
+}
+
+int sim_ap_set_card_workers(unsigned int n, bool idle_priority)
+{
+	int ret = 0;
+
+	if (!n || n > MAX_WORKERS)
+		return -EINVAL;
+	pthread_mutex_lock(&card_lock);
+	if (workers_started)
+		ret = -EBUSY;
+	else {
+		nr_workers = n;
+		workers_idle = idle_priority;
+	}
+	pthread_mutex_unlock(&card_lock);
+	return ret;
+}
+
+unsigned int sim_card_idle_workers(void)
+{
+	return __atomic_load_n(&workers_at_idle, __ATOMIC_RELAXED);
 }
 
 int sim_ap_set_card_type(unsigned int apid, int type)
@@ -132,9 +159,17 @@ static struct card_queue *queue_of(int apqn, bool create)
 static void *worker(void *arg)
 {
 	struct card_req *req;
+	struct sched_param idle = { 0 };
 	u64 t0;
 	int apqn;
 
+	/*
+	 * Set before the workers start.  Best effort: without it, the cards
+	 * only compete with the guest.
+	 */
+	if (workers_idle &&
+	    !pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle))
+		__atomic_add_fetch(&workers_at_idle, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&card_lock);
 	for (;;) {
 		while (!workers_stop && list_empty(&work_list))
@@ -173,11 +208,11 @@ static void *worker(void *arg)
 /* called with card_lock held; false if no worker could be started */
 static bool start_workers(void)
 {
-	int i;
+	unsigned int i;
 
 	if (workers_started)
 		return true;
-	for (i = 0; i < NR_WORKERS; i++) {
+	for (i = 0; i < nr_workers; i++) {
 		if (pthread_create(&workers[i], NULL, worker, NULL)) {
 			fprintf(stderr, "ap sim: cannot start a card worker\n");
 			if (!i)
@@ -185,7 +220,7 @@ static bool start_workers(void)
 			break;
 		}
 	}
-	while (i < NR_WORKERS)
+	while (i < MAX_WORKERS)
 		workers[i++] = 0;
 	workers_started = true;
 	return true;
@@ -401,12 +436,13 @@ void sim_card_exit(void)
 	workers_stop = true;
 	pthread_cond_broadcast(&work_cond);
 	pthread_mutex_unlock(&card_lock);
-	for (i = 0; workers_started && i < NR_WORKERS; i++)
+	for (i = 0; workers_started && i < MAX_WORKERS; i++)
 		if (workers[i])
 			pthread_join(workers[i], NULL);
 	pthread_mutex_lock(&card_lock);
 	workers_started = false;
 	workers_stop = false;
+	__atomic_store_n(&workers_at_idle, 0, __ATOMIC_RELAXED);
 	for (i = 0; i < NR_APQNS; i++) {
 		struct card_queue *cq = cqs[i];
 		struct card_req *req, *tmp;

@@ -45,6 +45,8 @@ struct ap_queue_status sim_card_dequeue(int apqn, u64 *psmid, u8 *buf,
 
 /* stop the workers and drop every request: at the end of the simulation */
 void sim_card_exit(void);
+/* the workers running now that run at idle priority */
+unsigned int sim_card_idle_workers(void);
 
 /* a reply's computation, and its wait from ready to its first DQAP (us) */
 struct sim_card_timing {

@@ -25,11 +25,15 @@ check "--irqs other than 1, 2 or 3 refused" refused "$sim" --dir "$dir" --irqs 4
 check "--regions other than 0 or 1 refused" refused "$sim" --dir "$dir" --regions 2
 check "a card type outside CEX4-CEX8 refused" refused "$sim" --dir "$dir/bad" --card 1=15
 check "a card without a type refused" refused "$sim" --dir "$dir/bad" --card 1
+check "--card-workers 0 refused" refused "$sim" --dir "$dir" --card-workers 0
+check "--card-workers 5 refused" refused "$sim" --dir "$dir" --card-workers 5
+check "--card-workers 2x refused" refused "$sim" --dir "$dir" --card-workers 2x
 check "an unknown fault refused" refused "$sim" --dir "$dir" --x-fault bogus
 printf '{"mdev_type":"vfio_ap-passthrough","attrs":[{"assign_adapter":"0x02"},{"assign_domain":"0x0003"}]}' \
 	> "$dir/def.json"
 check "--daemon returns once it serves" \
-	"$sim" --dir "$dir/run" --daemon --pidfile "$dir/pid" --define "$uuid=$dir/def.json"
+	"$sim" --dir "$dir/run" --daemon --pidfile "$dir/pid" --define "$uuid=$dir/def.json" \
+	--card-workers 2 --card-idle
 pid=$(cat "$dir/pid" 2>/dev/null)
 check "the pid file names a live process" kill -0 "${pid:-0}"
 check "the mdevctl definition was applied" \

@@ -293,6 +293,32 @@ static void test_rsa_vectors(void)
 	guest_down();
 }
 
+/* fewer workers, at idle priority, compute the same; set before they start */
+static void test_card_workers(void)
+{
+	static struct vector v;
+	u8 reply[SIM_AP_MAX_REPLY];
+	size_t got;
+	u64 psmid;
+
+	CHECK_EQ_INT(sim_ap_set_card_workers(0, true), -EINVAL);
+	CHECK_EQ_INT(sim_ap_set_card_workers(5, true), -EINVAL);
+	CHECK_EQ_INT(sim_ap_set_card_workers(2, true), 0);
+	guest_up();
+	make_vector(&v, 2048, 1, 3);
+	CHECK_EQ_INT(nqap(AP_MKQID(1, 1), 7, v.msg, v.len,
+			  VFIO_AP_INSN_DATA_MAX), 0);
+	CHECK_EQ_INT(dqap_wait(AP_MKQID(1, 1), &psmid, reply, sizeof(reply),
+			       &got), 0);
+	CHECK(reply_right(reply, got, &v));
+	CHECK_EQ_INT(sim_card_idle_workers(), 2);
+	CHECK_EQ_INT(sim_ap_set_card_workers(4, false), -EBUSY);
+	guest_down();
+	/* the workers went with the machine: the default back */
+	CHECK_EQ_INT(sim_card_idle_workers(), 0);
+	CHECK_EQ_INT(sim_ap_set_card_workers(4, false), 0);
+}
+
 /* requests and replies that do not fit one execution come in parts */
 static void test_parts(void)
 {
@@ -539,6 +565,7 @@ int main(void)
 	t_run("insn: QCI shows the guest's matrix", test_qci_is_guest_matrix);
 	t_run("insn: TAPQ inside and outside the matrix", test_tapq);
 	t_run("insn: RSA ME and CRT, 1024/2048/4096", test_rsa_vectors);
+	t_run("insn: fewer card workers, at idle priority", test_card_workers);
 	t_run("insn: requests and replies in parts", test_parts);
 	t_run("insn: queue depth and reply order", test_depth_and_order);
 	t_run("insn: RAPQ and ZAPQ drop pending work", test_reset_drops);

@@ -52,6 +52,19 @@ static int parse_fault(const char *name)
 	return -EINVAL;
 }
 
+static int parse_card_workers(const char *text, unsigned int *n)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || end == text || *end || v < 1 || v > 4)
+		return -EINVAL;
+	*n = v;
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -63,6 +76,9 @@ static void usage(FILE *f)
 		"                   [--regions 0|1]  (0: no instruction region)\n"
 		"                   [--no-region-mmap]  (region by read/write only)\n"
 		"                   [--card APID=TYPE]...  (TYPE 10-14, CEX4-CEX8)\n"
+		"                   [--card-workers N]  (1-4 threads computing the\n"
+		"                    cards' requests; default 4)\n"
+		"                   [--card-idle]  (those threads at idle priority)\n"
 		"                   [--x-fault NAME]...  (corrupt-result,\n"
 		"                    reply-order, no-depth-limit, tapq-info)\n"
 		"                   [--daemon --pidfile FILE]\n"
@@ -171,6 +187,8 @@ int main(int argc, char **argv)
 		{ "regions", required_argument, NULL, 'r' },
 		{ "no-region-mmap", no_argument, NULL, 'M' },
 		{ "card", required_argument, NULL, 't' },
+		{ "card-workers", required_argument, NULL, 'w' },
+		{ "card-idle", no_argument, NULL, 'I' },
 		{ "x-fault", required_argument, NULL, 'x' },
 		{ "daemon", no_argument, NULL, 'b' },
 		{ "pidfile", required_argument, NULL, 'p' },
@@ -181,7 +199,8 @@ int main(int argc, char **argv)
 	const char *dir = NULL, *apm = "0-15", *aqm = "0-15", *adm = "0-15";
 	const char *pidfile = NULL, *mdevs[64], *defines[64], *cards[64];
 	int nmdevs = 0, ndefines = 0, ncards = 0, opt, i, ready_fd = -1, ret;
-	bool daemon = false, admin = false;
+	bool daemon = false, admin = false, card_idle = false;
+	unsigned int card_workers = 4;
 	struct sim_server *server;
 
 	while (!admin && (opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -233,6 +252,14 @@ int main(int argc, char **argv)
 			}
 			cards[ncards++] = optarg;
 			break;
+		case 'w':
+			if (parse_card_workers(optarg, &card_workers)) {
+				fprintf(stderr, "vfio-ap-sim: --card-workers %s: want 1-4\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'I': card_idle = true; break;
 		case 'x':
 			if (parse_fault(optarg)) {
 				fprintf(stderr, "vfio-ap-sim: unknown fault '%s'\n",
@@ -272,6 +299,8 @@ int main(int argc, char **argv)
 			strerror(-ret));
 		return 1;
 	}
+	/* idle: the cards stand in for hardware, on the CPU time QEMU leaves */
+	sim_ap_set_card_workers(card_workers, card_idle);
 	for (i = 0; i < ncards; i++) {
 		if (sim_server_card(cards[i])) {
 			fprintf(stderr, "vfio-ap-sim: --card %s: want APID=TYPE, "
