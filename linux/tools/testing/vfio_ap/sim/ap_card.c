@@ -17,7 +17,6 @@
 #include "ap_card.h"
 
 #define NR_APQNS	(AP_DEVICES * AP_DOMAINS)
-#define MAX_WORKERS	4
 
 enum req_state { REQ_WAITING, REQ_COMPUTING, REQ_DONE };
 
@@ -56,8 +55,8 @@ static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;
 static LIST_HEAD(work_list);
 static struct card_queue *cqs[NR_APQNS];
 static int card_types[AP_DEVICES];
-static pthread_t workers[MAX_WORKERS];
-static unsigned int nr_workers = MAX_WORKERS;
+static pthread_t workers[SIM_AP_MAX_CARD_WORKERS];
+static unsigned int nr_workers = SIM_AP_MAX_CARD_WORKERS;
 static bool workers_idle;
 static unsigned int workers_at_idle;	/* how many made it: atomic */
 static bool workers_started, workers_stop;
@@ -79,7 +78,7 @@ int sim_ap_set_card_workers(unsigned int n, bool idle_priority)
 {
 	int ret = 0;
 
-	if (!n || n > MAX_WORKERS)
+	if (!n || n > SIM_AP_MAX_CARD_WORKERS)
 		return -EINVAL;
 	pthread_mutex_lock(&card_lock);
 	if (workers_started)
@@ -220,7 +219,7 @@ static bool start_workers(void)
 			break;
 		}
 	}
-	while (i < MAX_WORKERS)
+	while (i < SIM_AP_MAX_CARD_WORKERS)
 		workers[i++] = 0;
 	workers_started = true;
 	return true;
@@ -436,7 +435,7 @@ void sim_card_exit(void)
 	workers_stop = true;
 	pthread_cond_broadcast(&work_cond);
 	pthread_mutex_unlock(&card_lock);
-	for (i = 0; workers_started && i < MAX_WORKERS; i++)
+	for (i = 0; workers_started && i < SIM_AP_MAX_CARD_WORKERS; i++)
 		if (workers[i])
 			pthread_join(workers[i], NULL);
 	pthread_mutex_lock(&card_lock);

@@ -66,15 +66,16 @@ enum sim_reset_fault {
 void sim_ap_set_reset_fault(int apqn, enum sim_reset_fault fault);
 void sim_ap_hw_defaults(struct sim_ap_hw *hw);
 unsigned long sim_ap_total_zapqs(void);
-/* the card type (AP_DEVICE_TYPE_CEX4..8) of an adapter; CEX8 by default */
 /*
- * How many threads compute the cards' requests (1-4, default 4), and
- * whether they run at idle priority (SCHED_IDLE); before the first request
- * only (-EBUSY after).  A real card computes on its own processors; the
- * simulated ones share the host's CPUs with the guest's vCPUs, and at idle
- * priority never take a CPU from them.
+ * How many threads compute the cards' requests (1-SIM_AP_MAX_CARD_WORKERS,
+ * all by default), and whether they run at idle priority (SCHED_IDLE);
+ * before the first request only (-EBUSY after).  A real card computes on
+ * its own processors; the simulated ones share the host's CPUs with the
+ * guest's vCPUs, and at idle priority never take a CPU from them.
  */
+#define SIM_AP_MAX_CARD_WORKERS	4
 int sim_ap_set_card_workers(unsigned int n, bool idle_priority);
+/* the card type (AP_DEVICE_TYPE_CEX4..8) of an adapter; CEX8 by default */
 int sim_ap_set_card_type(unsigned int apid, int type);
 int sim_ap_card_type(unsigned int apid);
 /*

@@ -59,7 +59,8 @@ static int parse_card_workers(const char *text, unsigned int *n)
 
 	errno = 0;
 	v = strtoul(text, &end, 10);
-	if (errno || end == text || *end || v < 1 || v > 4)
+	if (errno || end == text || *end || v < 1 ||
+	    v > SIM_AP_MAX_CARD_WORKERS)
 		return -EINVAL;
 	*n = v;
 	return 0;
@@ -200,7 +201,7 @@ int main(int argc, char **argv)
 	const char *pidfile = NULL, *mdevs[64], *defines[64], *cards[64];
 	int nmdevs = 0, ndefines = 0, ncards = 0, opt, i, ready_fd = -1, ret;
 	bool daemon = false, admin = false, card_idle = false;
-	unsigned int card_workers = 4;
+	unsigned int card_workers = SIM_AP_MAX_CARD_WORKERS;
 	struct sim_server *server;
 
 	while (!admin && (opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
