@@ -5,7 +5,7 @@ set -eu
 
 # the driver: cross compiler, sparse, the kernel source; the harness: gcc
 PKGS="make gcc libc6-dev perl python3 python3-docutils xz-utils bc flex bison libelf-dev
-libssl-dev gcc-s390x-linux-gnu sparse linux-source-6.12"
+libssl-dev libjson-c-dev gcc-s390x-linux-gnu sparse linux-source-6.12"
 # QEMU (meson and pycotap come from bookworm-backports: see ./configure)
 PKGS="$PKGS git ninja-build pkg-config python3-venv libglib2.0-dev libfdt-dev
 libpixman-1-dev zlib1g-dev device-tree-compiler"

@@ -53,38 +53,65 @@ static void test_valid(void)
 
 static void test_invalid(void)
 {
-	static const struct { const char *json, *why; } bad[] = {
-		{ "", "a JSON object was expected" },
-		{ "[]", "a JSON object was expected" },
-		{ "{\"attrs\": []}", "no \"mdev_type\"" },
-		{ "{\"mdev_type\": 5}", "a string was expected" },
-		{ "{\"mdev_type\": \"x\"", "'}' expected" },
-		{ "{\"mdev_type\": \"x\"} trailing", "text after the object" },
-		{ "{\"mdev_type\": \"x\", \"attrs\": {}}", "must be an array" },
-		{ "{\"mdev_type\": \"x\", \"attrs\": [\"a\"]}", "must be an object" },
+	/* each refused with the whole message: the reason and its place */
+	static const struct { const char *json, *want; } bad[] = {
+		{ "", "at offset 0: a JSON object was expected" },
+		{ "  []", "at offset 2: a JSON object was expected" },
+		{ "{\"attrs\": []}", "at .: no \"mdev_type\"" },
+		{ "{\"mdev_type\": 5}", "at .mdev_type: a string was expected" },
+		{ "{\"mdev_type\": \"x\"", "at offset 17: '}' expected" },
+		{ "{\"mdev_type\": \"x\" 7}", "at offset 18: '}' expected" },
+		{ "{\"mdev_type\": \"x\", 7}",
+		  "at offset 19: a string was expected" },
+		{ "{\"mdev_type\" \"x\"}", "at offset 13: ':' expected" },
+		{ "{\"mdev_type\": \"x\", \"z\": [1 2]}",
+		  "at offset 27: ']' expected" },
+		{ "{\"mdev_type\": \"x\", \"z\": [1",
+		  "at offset 26: ']' expected" },
+		{ "{\"mdev_type\": \"x\", \"z\":",
+		  "at offset 23: a value was expected" },
+		{ "{\"mdev_type\": \"x\"} trailing",
+		  "at offset 19: text after the object" },
+		{ "{\"mdev_type\": \"x\", \"attrs\": {}}",
+		  "at .attrs: \"attrs\" must be an array" },
+		{ "{\"mdev_type\": \"x\", \"attrs\": [{\"a\": \"1\"}, \"a\"]}",
+		  "at .attrs[1]: an attribute must be an object" },
 		{ "{\"mdev_type\": \"x\", \"attrs\": [{\"a\": \"1\", \"b\": \"2\"}]}",
-		  "holds one member" },
+		  "at .attrs[0]: an attribute object holds one member" },
 		{ "{\"mdev_type\": \"x\", \"attrs\": [{\"a\": 1}]}",
-		  "a string was expected" },
-		{ "{\"mdev_type\": \"unterminated", "unterminated string" },
-		{ "{\"mdev_type\": \"a\\qb\"}", "unsupported escape" },
+		  "at .attrs[0].a: a string was expected" },
+		{ "{\"mdev_type\": \"unterminated",
+		  "at offset 27: unterminated string" },
+		{ "{\"mdev_type\": \"a\nb\"}", "at .mdev_type: a control character in the string" },
+		{ "{\"mdev_type\": \"a\\qb\"}", "at offset 17: unsupported escape" },
+		{ "{\"mdev_type\": \"a\\u00\"}", "at offset 20: unsupported escape" },
+		{ "{\"mdev_type\": \"a\\u0000\"}",
+		  "at .mdev_type: a control character in the string" },
 		{ "{\"mdev_type\": \"x\", \"z\": [[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}",
-		  "nested too deeply" },
-		{ "{\"mdev_type\": \"x\", \"z\": tru}", "a value was expected" },
+		  "at offset 40: nested too deeply" },
+		{ "{\"mdev_type\": \"x\", \"z\": tru}",
+		  "at offset 27: a value was expected" },
+		{ "{\"mdev_type\": \"x\", \"z\": -}",
+		  "at offset 25: a value was expected" },
+		{ "{\"mdev_type\": \"\xff\"}", "at offset 15: not UTF-8" },
 		{ "{\"mdev_type\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
-		  "string too long" },
+		  "at .mdev_type: string too long" },
+		{ "{\"mdev_type\": \"x\", \"attrs\": [{\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\": \"1\"}]}",
+		  "at .attrs[0]: string too long" },
 	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		int ret = mdevctl_parse(bad[i].json, &def, err, sizeof(err));
 
-		if (ret != -EINVAL || !strstr(err, bad[i].why))
+		if (ret != -EINVAL || strcmp(err, bad[i].want))
 			printf("#   %s -> %d '%s', want '%s'\n", bad[i].json, ret,
-			       err, bad[i].why);
+			       err, bad[i].want);
 		CHECK_EQ_INT(ret, -EINVAL);
-		CHECK(strstr(err, bad[i].why));
-		CHECK(strstr(err, "at offset "));
+		CHECK_EQ_STR(err, bad[i].want);
+		/* a refused definition leaves nothing half read */
+		CHECK_EQ_INT(def.nattrs, 0);
+		CHECK_EQ_STR(def.mdev_type, "");
 	}
 }
 
