@@ -164,6 +164,26 @@ static bool in_config(const struct ap_config_info *info, int apqn)
 	       test_bit_inv(AP_QID_QUEUE(apqn), (unsigned long *)info->aqm);
 }
 
+/*
+ * The APQNs of a configuration, in order: queue devices exist only there,
+ * so walks over them need not visit all 65536.  Returns the first APQN
+ * after @apqn (-1: from the start) in @info, or -1.
+ */
+static int next_config_apqn(const struct ap_config_info *info, int apqn)
+{
+	int apid = apqn < 0 ? 0 : AP_QID_CARD(apqn);
+	int apqi = apqn < 0 ? 0 : AP_QID_QUEUE(apqn) + 1;
+
+	for (; apid < AP_DEVICES; apid++, apqi = 0) {
+		if (!test_bit_inv(apid, (unsigned long *)info->apm))
+			continue;
+		for (; apqi < AP_DOMAINS; apqi++)
+			if (test_bit_inv(apqi, (unsigned long *)info->aqm))
+				return AP_MKQID(apid, apqi);
+	}
+	return -1;
+}
+
 void sim_ap_host_set(const unsigned long *apm, const unsigned long *aqm,
 		     const unsigned long *adm)
 {
@@ -185,11 +205,13 @@ void sim_ap_host_set(const unsigned long *apm, const unsigned long *aqm,
 	pthread_mutex_lock(&hw_lock);
 	host = new;
 	pthread_mutex_unlock(&hw_lock);
-	for (apqn = 0; apqn < NR_APQNS; apqn++)
+	for (apqn = next_config_apqn(&old, -1); apqn >= 0;
+	     apqn = next_config_apqn(&old, apqn))
 		if (queues[apqn] && !in_config(&new, apqn))
 			del_queue(apqn);
-	for (apqn = 0; apqn < NR_APQNS; apqn++)
-		if (!queues[apqn] && in_config(&new, apqn))
+	for (apqn = next_config_apqn(&new, -1); apqn >= 0;
+	     apqn = next_config_apqn(&new, apqn))
+		if (!queues[apqn])
 			add_queue(apqn);
 	if (vfio_drv)
 		vfio_drv->on_scan_complete(&new, &old);
@@ -203,7 +225,8 @@ static void revise_bindings(void)
 	int apqn;
 
 	mutex_lock(&ap_scan_bus_mutex);
-	for (apqn = 0; apqn < NR_APQNS; apqn++) {
+	for (apqn = next_config_apqn(&host, -1); apqn >= 0;
+	     apqn = next_config_apqn(&host, apqn)) {
 		struct sim_queue *sq = queues[apqn];
 
 		if (!sq)
@@ -222,9 +245,12 @@ int sim_ap_write_perm(bool adapters, const unsigned long *mask)
 {
 	unsigned long *cur = adapters ? perms.apm : perms.aqm;
 	DECLARE_BITMAP(reserved, 256);
+	bool changed;
 	int ret = 0;
 
 	mutex_lock(&ap_perms_mutex);
+	/* as the AP bus: a write that changes nothing moves no queue */
+	changed = !bitmap_equal(cur, mask, 256);
 	/* APQNs about to go to the default drivers must not be in use */
 	if (bitmap_andnot(reserved, mask, cur, 256) && vfio_drv) {
 		ret = adapters ? vfio_drv->in_use(reserved, perms.aqm) :
@@ -235,7 +261,7 @@ int sim_ap_write_perm(bool adapters, const unsigned long *mask)
 	if (!ret)
 		bitmap_copy(cur, mask, 256);
 	mutex_unlock(&ap_perms_mutex);
-	if (!ret)
+	if (!ret && changed)
 		revise_bindings();
 	return ret;
 }

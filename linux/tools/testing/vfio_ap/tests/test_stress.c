@@ -2007,6 +2007,14 @@ static void check_recovery(void)
 	CHECK_EQ_INT(sim_ap_write_perm(true, none), 0);
 	CHECK_EQ_INT(sim_ap_write_perm(false, none), 0);
 	sim_ap_host_set(all, all, all);
+	/*
+	 * Queues the storm unbound stay unbound, as on Linux (an apmask write
+	 * that changes nothing moves no queue): bind them as an admin would.
+	 */
+	for (int apqn = 0; apqn < AP_MKQID(HOST_N, 0); apqn++)
+		if (sim_ap_queue_dev(apqn) &&
+		    !strcmp(sim_ap_queue_driver(apqn), "none"))
+			CHECK_EQ_INT(sim_ap_queue_bind(apqn), 0);
 	mdev = t_mdev(slots[0].uuid);
 	if (!mdev)
 		return;
