@@ -59,6 +59,8 @@ static void test_invalid(void)
 		{ "  []", "at offset 2: a JSON object was expected" },
 		{ "{\"attrs\": []}", "at .: no \"mdev_type\"" },
 		{ "{\"mdev_type\": 5}", "at .mdev_type: a string was expected" },
+		{ "{\"mdev_type\": \"\", \"attrs\": []}",
+		  "at .mdev_type: an empty type" },
 		{ "{\"mdev_type\": \"x\"", "at offset 17: '}' expected" },
 		{ "{\"mdev_type\": \"x\" 7}", "at offset 18: '}' expected" },
 		{ "{\"mdev_type\": \"x\", 7}",

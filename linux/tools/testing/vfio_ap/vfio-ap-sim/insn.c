@@ -145,6 +145,9 @@ static int pqap(struct kvm *kvm, struct vfio_ap_insn *insn)
 	struct ap_tapq_hwinfo info;
 	struct ap_queue_status st;
 
+	/* a refused request leaves the region as the VMM wrote it */
+	if (GR0_FC(insn->gr0) > PQAP_QACT)
+		return -EINVAL;
 	/* only QCI answers with data */
 	insn->data_len = 0;
 	switch (GR0_FC(insn->gr0)) {
@@ -154,13 +157,6 @@ static int pqap(struct kvm *kvm, struct vfio_ap_insn *insn)
 	case PQAP_AQIC:
 		set_interrupts(kvm, insn);
 		return 0;
-	case PQAP_TAPQ:
-	case PQAP_RAPQ:
-	case PQAP_ZAPQ:
-	case PQAP_QACT:
-		break;
-	default:
-		return -EINVAL;
 	}
 	if (!guest_has(kvm, apqn)) {
 		set_status(insn, not_available());

@@ -275,6 +275,8 @@ int mdevctl_parse(const char *json, struct mdevctl_def *def, char *err,
 	else
 		ret = take_string(val, def->mdev_type, sizeof(def->mdev_type),
 				  ".mdev_type", err, errlen);
+	if (!ret && !def->mdev_type[0])
+		ret = fail(err, errlen, "at .mdev_type: an empty type");
 	if (!ret && json_object_object_get_ex(root, "attrs", &val))
 		ret = read_attrs(val, def, err, errlen);
 	json_object_put(root);
