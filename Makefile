@@ -33,7 +33,7 @@ MODMAKE  = $(KMAKE) M=$(MODDIR) VFIO_AP_UAPI=$(TOP)/include/uapi
 
 .PHONY: all deps kernel-prepare module checkpatch docs harness check-harness \
 	check-tsan check-asan check bench demo clean qemu check-qtest check-libvirt \
-	check-linux linux-guest demo-parts \
+	check-linux linux-guest demo-parts fuzz fuzz-targets check-fuzz \
 	checkpatch-qemu
 
 all: module harness
@@ -247,6 +247,23 @@ bench: deps qemu $(GUEST_BENCH) $(GUEST_IRQ_BENCH) $(LGUEST_INITRD)
 		docs/benchmarks-linux.rst
 	/usr/bin/python3 bench/bench_reset.py $(BUILD)/bench \
 		docs/benchmarks-reset.rst
+# --- fuzzing (tests/fuzz): libFuzzer targets under clang, ASan and UBSan ------
+FUZZ_BIN     := $(BUILD)/harness/fuzz
+FUZZ_SECONDS ?= 180
+FUZZ_RUNS    ?= 0
+FUZZ_JOBS    ?= $(shell nproc)
+fuzz-targets: deps
+	$(MAKE) -C $(HARNESS) fuzz-targets
+# every target's corpus in the tree once: seeds and the inputs of crashes found
+check-fuzz: fuzz-targets
+	/usr/bin/python3 tests/fuzz/run.py corpus $(FUZZ_BIN)
+# FUZZ_SECONDS per target (FUZZ_RUNS: stop at that many executions),
+# FUZZ_JOBS at a time; the table goes to docs/fuzzing-results.rst
+fuzz: fuzz-targets
+	/usr/bin/python3 tests/fuzz/run.py fuzz $(FUZZ_BIN) $(BUILD)/fuzz \
+		--seconds $(FUZZ_SECONDS) --runs $(FUZZ_RUNS) --jobs $(FUZZ_JOBS) \
+		--report docs/fuzzing-results.rst $(FUZZ_TARGETS)
+
 # Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
 # must take it (with the simulator as the backend)
 check-libvirt: qemu
@@ -365,7 +382,7 @@ checkpatch-qemu: $(STAMP)/qemu-patched
 # --- everything, with a summary ------------------------------------------------
 # Each step is a sub-make; a failing step does not stop the later ones, so one
 # run shows every problem.  The exit status is non-zero if any step failed.
-CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan check-qtest \
+CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan check-fuzz check-qtest \
 	       check-linux checkpatch-qemu check-libvirt
 
 check: deps

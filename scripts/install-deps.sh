@@ -11,6 +11,8 @@ PKGS="$PKGS git ninja-build pkg-config python3-venv libglib2.0-dev libfdt-dev
 libpixman-1-dev zlib1g-dev device-tree-compiler"
 # the Linux guest: its test program is static s390x C, its initramfs a cpio
 PKGS="$PKGS libc6-dev-s390x-cross cpio"
+# the fuzz targets: clang with libFuzzer and the sanitizers' runtime
+PKGS="$PKGS clang libclang-rt-14-dev"
 # the libvirt check (no daemon runs: virsh uses libvirt's embedded driver)
 PKGS="$PKGS libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu"
 

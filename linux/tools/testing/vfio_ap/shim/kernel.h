@@ -37,6 +37,11 @@ typedef u64 dma_addr_t;
 typedef u64 phys_addr_t;
 typedef u64 gpa_t;
 
+/* the kernel's static_assert: the message may be left out (not C11's) */
+#undef static_assert
+#define static_assert(expr, ...) shim_static_assert(expr, ##__VA_ARGS__, #expr)
+#define shim_static_assert(expr, msg, ...) _Static_assert(expr, msg)
+
 #define __user
 #define __init
 #define __exit

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Test helpers: see harness.h. */
 #include <stdarg.h>
+#include <sys/socket.h>
+
 
 #include "harness.h"
 
@@ -217,4 +219,19 @@ const char *t_shadow(struct mdev_device *mdev)
 	r = format3(s->apm, s->aqm, s->adm);
 	mutex_unlock(&matrix_dev->mdevs_lock);
 	return r;
+}
+
+void t_attach_fds(struct msghdr *mh, void *cbuf, const int *fds, int nfds)
+{
+	struct cmsghdr *cm;
+
+	if (!nfds)
+		return;
+	mh->msg_control = cbuf;
+	mh->msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+	cm = CMSG_FIRSTHDR(mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
 }

@@ -57,6 +57,13 @@ const char *t_shadow(struct mdev_device *mdev);
 void t_host(const char *apm, const char *aqm, const char *adm);
 
 /* the locks a call took, in order: trace the calling thread */
+struct msghdr;
+/*
+ * Attach @nfds file descriptors to @mh as SCM_RIGHTS, in @cbuf (room for
+ * CMSG_SPACE(sizeof(int) * nfds)); nothing when @nfds is 0.
+ */
+void t_attach_fds(struct msghdr *mh, void *cbuf, const int *fds, int nfds);
+
 #define T_TRACE(expr) ({ lockval_trace_start(); (void)(expr); lockval_trace_stop(); })
 
 #endif /* _HARNESS_H */

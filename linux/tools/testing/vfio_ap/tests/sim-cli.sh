@@ -43,6 +43,11 @@ check "admin sets a card type" "$sim" --dir "$dir/run" --admin card 3 12
 check "admin refuses a card type beyond CEX8" refused "$sim" --dir "$dir/run" --admin card 3 15
 check "admin refuses an adapter beyond 255" refused "$sim" --dir "$dir/run" --admin card 256 12
 check "the mdev's socket is served" test -S "$dir/run/$uuid.sock"
+mkfifo "$dir/fifo"
+check "a definition that is a FIFO is refused at once, not read" \
+	bash -c "timeout 5 '$sim' --dir '$dir/run' --admin define ${uuid%1}2 '$dir/fifo' 2>&1 |
+		grep -q 'not a regular file'"
+check "and the server still answers" "$sim" --dir "$dir/run" --admin list
 kill -TERM "${pid:-0}" 2>/dev/null
 for _ in $(seq 200); do kill -0 "${pid:-0}" 2>/dev/null || break; sleep 0.02; done
 check "SIGTERM stops it" refused kill -0 "${pid:-0}"

@@ -16,6 +16,7 @@
  *   timings [reset]                               (replies: compute, wait)
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -119,6 +120,33 @@ int sim_server_create_mdev(struct sim_server *s, const char *uuid)
 	return 0;
 }
 
+/*
+ * A definition is a regular file: a FIFO or a device named by mistake (or
+ * by a hostile admin client) must not hang the server in a read.
+ */
+static FILE *open_definition(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 int sim_server_define_mdev(struct sim_server *s, const char *uuid,
 			   const char *path, char *err, size_t errlen)
 {
@@ -129,11 +157,9 @@ int sim_server_define_mdev(struct sim_server *s, const char *uuid,
 	FILE *f;
 	int ret;
 
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	f = open_definition(path, err, errlen);
+	if (!f)
 		return -ENOENT;
-	}
 	n = fread(json, 1, sizeof(json) - 1, f);
 	ret = ferror(f) || !feof(f) ? -EFBIG : 0;
 	fclose(f);
@@ -489,23 +515,41 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 	return -EINVAL;
 }
 
+size_t sim_server_command(struct sim_server *s, char *line, char *out,
+			  size_t size)
+{
+	struct answer *a = calloc(1, sizeof(*a));
+	char *argv[8], *save, *tok;
+	int argc = 0, err;
+	int n;
+
+	if (!a)
+		return snprintf(out, size, "error %d: %s\n", ENOMEM,
+				strerror(ENOMEM));
+	for (tok = strtok_r(line, " \t", &save); tok && argc < 8;
+	     tok = strtok_r(NULL, " \t", &save))
+		argv[argc++] = tok;
+	err = tok ? -E2BIG : run_command(s, argc, argv, a);
+	if (err)
+		n = snprintf(out, size, "error %d: %s\n%.*s", -err,
+			     strerror(-err), (int)a->len, a->text);
+	else
+		n = snprintf(out, size, "ok\n%.*s", (int)a->len, a->text);
+	free(a);
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
 static void serve_admin(struct sim_server *s)
 {
 	int fd = accept4(s->admin_fd, NULL, NULL, SOCK_CLOEXEC);
-	struct answer *a = calloc(1, sizeof(*a));
-	char line[1024], *argv[8], *save, *tok;
+	static char out[sizeof(((struct answer *)0)->text) + 64];
 	struct timeval tv = { 2, 0 };
-	int argc = 0, err;
-	bool too_long;
-	size_t got = 0;
+	char line[1024];
+	size_t got = 0, len;
 	ssize_t n;
 
-	if (fd < 0 || !a) {
-		free(a);
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return;
-	}
 	/* one line; a client that sends nothing is not waited for long */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while (got < sizeof(line) - 1 && !memchr(line, '\n', got) &&
@@ -513,18 +557,17 @@ static void serve_admin(struct sim_server *s)
 		got += n;
 	line[got] = '\0';
 	/* a line cut short by the buffer is not run as a shorter command */
-	too_long = !memchr(line, '\n', got) && got == sizeof(line) - 1;
-	line[strcspn(line, "\n")] = '\0';
-	for (tok = strtok_r(line, " \t", &save); tok && argc < 8;
-	     tok = strtok_r(NULL, " \t", &save))
-		argv[argc++] = tok;
-
-	err = tok || too_long ? -E2BIG : run_command(s, argc, argv, a);
-	if (err)
-		dprintf(fd, "error %d: %s\n", -err, strerror(-err));
-	dprintf(fd, "%s%.*s", err ? "" : "ok\n", (int)a->len, a->text);
+	if (!memchr(line, '\n', got) && got == sizeof(line) - 1) {
+		len = snprintf(out, sizeof(out), "error %d: %s\n", E2BIG,
+			       strerror(E2BIG));
+	} else {
+		line[strcspn(line, "\n")] = '\0';
+		len = sim_server_command(s, line, out, sizeof(out));
+	}
+	if (write(fd, out, len) < 0)
+		fprintf(stderr, "vfio-ap-sim: admin answer: %s\n",
+			strerror(errno));
 	close(fd);
-	free(a);
 }
 
 void sim_server_poll(struct sim_server *s, int timeout_ms)

@@ -19,6 +19,13 @@ int sim_server_define_mdev(struct sim_server *server, const char *uuid,
 			   const char *path, char *err, size_t errlen);
 /* "APID=TYPE": the card type of an adapter, 10 (CEX4) to 14 (CEX8) */
 int sim_server_card(const char *spec);
+/*
+ * Run one admin command @line (no newline; split in place) and put the
+ * answer, as a client reads it, in @out: "ok\n" and any output, or
+ * "error ERRNO: text\n" and any explanation.  Returns its length.
+ */
+size_t sim_server_command(struct sim_server *server, char *line, char *out,
+			  size_t size);
 /* wait up to @timeout_ms for connections and admin commands, serve them */
 void sim_server_poll(struct sim_server *server, int timeout_ms);
 /* remove every mdev (their clients are disconnected), unload, clean up */

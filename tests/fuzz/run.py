@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Run the libFuzzer targets of tests/fuzz.
+
+  run.py corpus BIN_DIR
+      every target over its corpus in the tree, once (make check): each
+      input, the seeds and the regression inputs of crashes found, must
+      pass
+  run.py fuzz BIN_DIR WORK_DIR [--seconds S] [--runs N] [--jobs J]
+              [--report FILE] [TARGET ...]
+      fuzz each target for S seconds (or until N executions), J at a time,
+      growing a working corpus in WORK_DIR (seeded from the tree); print
+      executions, coverage and crashes per target, and write them as a
+      reStructuredText table to FILE
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, 'corpus')
+
+
+def targets(bin_dir, wanted=()):
+    names = sorted(n[len('fuzz_'):] for n in os.listdir(bin_dir)
+                   if n.startswith('fuzz_') and not n.endswith('.o'))
+    missing = set(wanted) - set(names)
+    if missing:
+        sys.exit('run.py: no such target: ' + ' '.join(sorted(missing)))
+    return [n for n in names if not wanted or n in wanted]
+
+
+def options(name):
+    """libFuzzer's options for a target: its dictionary, if it has one"""
+    d = os.path.join(HERE, name + '.dict')
+    return ['-dict=' + d] if os.path.exists(d) else []
+
+
+def run_corpus(bin_dir):
+    failed = []
+    for name in targets(bin_dir):
+        seeds = os.path.join(CORPUS, name)
+        inputs = sorted(os.listdir(seeds))
+        t0 = time.monotonic()
+        p = subprocess.run([os.path.join(bin_dir, 'fuzz_' + name)] +
+                           [os.path.join(seeds, i) for i in inputs],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, errors='replace', timeout=300)
+        ok = p.returncode == 0 and p.stdout.count('Executed ') == len(inputs)
+        print('%s - fuzz corpus %s: %d inputs (%.1f s)' %
+              ('ok' if ok else 'not ok', name, len(inputs),
+               time.monotonic() - t0))
+        if not ok:
+            failed.append(name)
+            print('\n'.join('#   ' + l for l in p.stdout.splitlines()[-30:]))
+    print('fuzz corpus: %d targets, %d failed' %
+          (len(targets(bin_dir)), len(failed)))
+    return 1 if failed else 0
+
+
+def fuzz_one(bin_dir, work_dir, name, seconds, runs):
+    corpus = os.path.join(work_dir, 'corpus', name)
+    crashes = os.path.join(work_dir, 'crashes', name)
+    os.makedirs(corpus, exist_ok=True)
+    os.makedirs(crashes, exist_ok=True)
+    before = set(os.listdir(crashes))
+    cmd = [os.path.join(bin_dir, 'fuzz_' + name), corpus,
+           os.path.join(CORPUS, name), '-max_total_time=%d' % seconds,
+           '-print_final_stats=1', '-artifact_prefix=' + crashes + '/',
+           '-timeout=25', '-rss_limit_mb=4096'] + options(name)
+    if runs:
+        cmd.append('-runs=%d' % runs)
+    t0 = time.monotonic()
+    log = os.path.join(work_dir, name + '.log')
+    with open(log, 'w') as f:
+        p = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+    text = open(log, errors='replace').read()
+    execs = re.findall(r'stat::number_of_executed_units:\s*(\d+)', text)
+    cov = re.findall(r'cov: (\d+) ft: (\d+)', text)
+    new = sorted(set(os.listdir(crashes)) - before)
+    return {
+        'name': name,
+        'execs': int(execs[-1]) if execs else 0,
+        'cov': int(cov[-1][0]) if cov else 0,
+        'features': int(cov[-1][1]) if cov else 0,
+        'corpus': len(os.listdir(corpus)),
+        'crashes': new,
+        'seconds': time.monotonic() - t0,
+        'status': p.returncode,
+        'log': log,
+    }
+
+
+def table(rows):
+    head = ('target', 'executions', 'seconds', 'exec/s', 'coverage (edges)',
+            'features', 'corpus', 'crashes')
+    body = [(r['name'], str(r['execs']), '%.0f' % r['seconds'],
+             '%.0f' % (r['execs'] / max(r['seconds'], 1e-9)),
+             str(r['cov']), str(r['features']), str(r['corpus']),
+             str(len(r['crashes']))) for r in rows]
+    widths = [max(len(x) for x in col) for col in zip(head, *body)]
+    line = ' '.join('=' * w for w in widths)
+    fmt = lambda cells: ' '.join(c.ljust(w) for c, w in
+                                 zip(cells, widths)).rstrip()
+    return '\n'.join([line, fmt(head), line] + [fmt(b) for b in body] +
+                     [line]) + '\n'
+
+
+def run_fuzz(args):
+    names = targets(args.bin_dir, args.target)
+    os.makedirs(args.work_dir, exist_ok=True)
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        rows = list(pool.map(lambda n: fuzz_one(args.bin_dir, args.work_dir,
+                                                n, args.seconds, args.runs),
+                             names))
+    out = table(rows)
+    print(out, end='')
+    for r in rows:
+        for c in r['crashes']:
+            print('fuzz %s: crash input %s (log %s)' %
+                  (r['name'], os.path.join(args.work_dir, 'crashes',
+                                           r['name'], c), r['log']))
+        if r['status'] and not r['crashes']:
+            print('fuzz %s: exit status %d (log %s)' %
+                  (r['name'], r['status'], r['log']))
+    if args.report:
+        with open(args.report, 'w') as f:
+            f.write('.. generated by tests/fuzz/run.py (make fuzz): %s, '
+                    '%d s per target, %d at a time\n\n' %
+                    (time.strftime('%Y-%m-%d'), args.seconds, args.jobs))
+            f.write(out)
+    return 1 if any(r['crashes'] or r['status'] for r in rows) else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest='mode', required=True)
+    c = sub.add_parser('corpus')
+    c.add_argument('bin_dir')
+    f = sub.add_parser('fuzz')
+    f.add_argument('bin_dir')
+    f.add_argument('work_dir')
+    f.add_argument('--seconds', type=int, default=180)
+    f.add_argument('--runs', type=int, default=0)
+    f.add_argument('--jobs', type=int, default=1)
+    f.add_argument('--report')
+    f.add_argument('target', nargs='*')
+    args = ap.parse_args()
+    if args.mode == 'corpus':
+        return run_corpus(args.bin_dir)
+    return run_fuzz(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
