@@ -43,6 +43,16 @@ check "admin sets a card type" "$sim" --dir "$dir/run" --admin card 3 12
 check "admin refuses a card type beyond CEX8" refused "$sim" --dir "$dir/run" --admin card 3 15
 check "admin refuses an adapter beyond 255" refused "$sim" --dir "$dir/run" --admin card 256 12
 check "the mdev's socket is served" test -S "$dir/run/$uuid.sock"
+inodes() { stat -c %i "$dir/run/admin.sock" "$dir/run/$uuid.sock" "$dir/run/mdevs/$uuid.json"; }
+before=$(inodes)
+second=$(timeout 5 "$sim" --dir "$dir/run" --mdev ${uuid%1}3 2>&1)
+rc=$?
+check "a second simulator on the same directory is refused" test "$rc" = 1
+check "and says who holds it" \
+	bash -c "echo '$second' | grep -q 'in use by another vfio-ap-sim (pid ${pid:-0})'"
+check "and touched nothing: sockets, definition and lock as they were" \
+	bash -c "test '$(inodes)' = '$before' && test \"\$(cat '$dir/run/lock')\" = '${pid:-0}'"
+check "the first one still serves" "$sim" --dir "$dir/run" --admin read $uuid matrix
 mkfifo "$dir/fifo"
 check "a definition that is a FIFO is refused at once, not read" \
 	bash -c "timeout 5 '$sim' --dir '$dir/run' --admin define ${uuid%1}2 '$dir/fifo' 2>&1 |
@@ -53,6 +63,26 @@ for _ in $(seq 200); do kill -0 "${pid:-0}" 2>/dev/null || break; sleep 0.02; do
 check "SIGTERM stops it" refused kill -0 "${pid:-0}"
 check "and it takes its pid file and sockets away" \
 	bash -c "! test -e '$dir/pid' && ! test -e '$dir/run/$uuid.sock' && ! test -e '$dir/run/admin.sock'"
+check "a restart in the same directory" \
+	"$sim" --dir "$dir/run" --daemon --pidfile "$dir/pid"
+check "creates the defined mdev again, with its attributes" \
+	bash -c "'$sim' --dir '$dir/run' --admin read $uuid matrix | grep -qx 02.0003"
+check "undefine forgets the definition" "$sim" --dir "$dir/run" --admin undefine $uuid
+check "undefine of an unknown mdev is refused" \
+	refused "$sim" --dir "$dir/run" --admin undefine $uuid
+check "undefine of a name outside the folder is refused" \
+	refused "$sim" --dir "$dir/run" --admin undefine ../lock
+stop() {
+	local pid
+	pid=$(cat "$dir/pid" 2>/dev/null)
+	kill -TERM "${pid:-0}" 2>/dev/null
+	for _ in $(seq 200); do kill -0 "${pid:-0}" 2>/dev/null || break; sleep 0.02; done
+}
+stop
+"$sim" --dir "$dir/run" --daemon --pidfile "$dir/pid" 2>/dev/null
+check "after undefine and a restart, the mdev is gone" \
+	refused "$sim" --dir "$dir/run" --admin read $uuid matrix
+stop
 rm -rf "$dir"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

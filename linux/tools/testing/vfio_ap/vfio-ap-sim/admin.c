@@ -10,7 +10,9 @@
  *   host adapters|domains|control-domains LIST    (host config change)
  *   apmask LIST | aqmask LIST                     (/sys/bus/ap/...)
  *   status APQN                                   (a queue's status)
- *   define UUID FILE                              (mdevctl JSON definition)
+ *   define UUID FILE                              (mdevctl JSON definition,
+ *                                                  kept in DIR/mdevs)
+ *   undefine UUID                                 (forget it; the mdev stays)
  *   card APID TYPE                                (card type, 10-14)
  *   pins                                          (guest pages pinned)
  *   timings [reset]                               (replies: compute, wait)
@@ -27,6 +29,7 @@
 
 #include "admin.h"
 #include "mdevctl.h"
+#include "state.h"
 #include "sim.h"
 #include "ap_card.h"
 #include "vfio_user.h"
@@ -147,8 +150,13 @@ static FILE *open_definition(const char *path, char *err, size_t errlen)
 	return f;
 }
 
-int sim_server_define_mdev(struct sim_server *s, const char *uuid,
-			   const char *path, char *err, size_t errlen)
+/*
+ * Create the mdev @uuid from the definition in @path; with @store, keep the
+ * definition in the state directory too (a failure to keep it undoes the
+ * mdev: a defined mdev is one that comes back after a restart).
+ */
+static int define_mdev(struct sim_server *s, const char *uuid,
+		       const char *path, bool store, char *err, size_t errlen)
 {
 	static char json[64 * 1024];
 	struct mdevctl_def *def;
@@ -188,8 +196,44 @@ int sim_server_define_mdev(struct sim_server *s, const char *uuid,
 		if (ret)
 			remove_mdev(s, uuid);
 	}
+	if (!ret && store) {
+		ret = sim_state_save(s->dir, uuid, json, n);
+		if (ret) {
+			snprintf(err, errlen, "%s: not stored: %s", uuid,
+				 strerror(-ret));
+			remove_mdev(s, uuid);
+		}
+	}
 	free(def);
 	return ret;
+}
+
+int sim_server_define_mdev(struct sim_server *s, const char *uuid,
+			   const char *path, char *err, size_t errlen)
+{
+	return define_mdev(s, uuid, path, true, err, errlen);
+}
+
+static void restore_one(void *arg, const char *uuid, const char *path)
+{
+	struct sim_server *s = arg;
+	char why[256];
+
+	if (define_mdev(s, uuid, path, false, why, sizeof(why)))
+		fprintf(stderr, "vfio-ap-sim: defined mdev %s not created: %s\n",
+			uuid, why);
+	else
+		fprintf(stderr, "vfio-ap-sim: defined mdev %s restored\n", uuid);
+}
+
+int sim_server_restore(struct sim_server *s)
+{
+	return sim_state_for_each(s->dir, restore_one, s);
+}
+
+int sim_server_remove_mdev(struct sim_server *s, const char *uuid)
+{
+	return remove_mdev(s, uuid);
 }
 
 static void *client_thread(void *arg)
@@ -443,7 +487,8 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 		say(a, "create UUID | remove UUID | list | write UUID ATTR VALUE |"
 		    " read UUID ATTR | request UUID | host adapters|domains|"
 		    "control-domains LIST | apmask LIST | aqmask LIST | "
-		    "status APQN | define UUID FILE | card APID TYPE | pins |"
+		    "status APQN | define UUID FILE | undefine UUID | "
+		    "card APID TYPE | pins |"
 		    " timings [reset]\n");
 		return 0;
 	}
@@ -491,6 +536,8 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 			say(a, "%s\n", why);
 		return ret;
 	}
+	if (!strcmp(cmd, "undefine") && argc == 2)
+		return sim_state_forget(s->dir, argv[1]);
 	if (!strcmp(cmd, "timings") && (argc == 1 ||
 					(argc == 2 && !strcmp(argv[1], "reset"))))
 		return say_timings(a, argc == 2);

@@ -14,9 +14,15 @@ struct sim_server;
 int sim_server_start(const char *dir, const char *apm, const char *aqm,
 		     const char *adm, struct sim_server **server);
 int sim_server_create_mdev(struct sim_server *server, const char *uuid);
-/* create an mdev from mdevctl's JSON definition in @path; @err says why not */
+/*
+ * Create an mdev from mdevctl's JSON definition in @path and keep the
+ * definition in the state directory (DIR/mdevs); @err says why not.
+ */
 int sim_server_define_mdev(struct sim_server *server, const char *uuid,
 			   const char *path, char *err, size_t errlen);
+/* create the mdevs defined in the state directory; 0 or -errno */
+int sim_server_restore(struct sim_server *server);
+int sim_server_remove_mdev(struct sim_server *server, const char *uuid);
 /* "APID=TYPE": the card type of an adapter, 10 (CEX4) to 14 (CEX8) */
 int sim_server_card(const char *spec);
 /*

@@ -7,8 +7,10 @@
  *   vfio-ap-sim --dir DIR [options]      serve (foreground, or --daemon)
  *   vfio-ap-sim --dir DIR --admin CMD... one admin command, answer printed
  *
- * DIR holds admin.sock and one UUID.sock per mdev.  Admin commands mirror
- * the sysfs names (see admin.c).
+ * DIR holds admin.sock and one UUID.sock per mdev, and is the simulator's
+ * state directory: its lock (one simulator per DIR) and the mdevs defined
+ * with mdevctl JSON (DIR/mdevs), created again at the next start.  Admin
+ * commands mirror the sysfs names (see admin.c).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "state.h"
 #include "../lockval/lockval.h"
 #include "sim.h"
 #include "vfio_user.h"
@@ -43,6 +46,11 @@ static int parse_fault(const char *name)
 	};
 	size_t i;
 
+	/* the state directory's definitions written in place, not atomically */
+	if (!strcmp(name, "state-in-place")) {
+		sim_state_torn_writes = true;
+		return 0;
+	}
 	for (i = 0; i < ARRAY_SIZE(faults); i++) {
 		if (!strcmp(name, faults[i].name)) {
 			sim_ap_set_faults(sim_ap_get_faults() | faults[i].bit);
@@ -81,7 +89,8 @@ static void usage(FILE *f)
 		"                    cards' requests; default 4)\n"
 		"                   [--card-idle]  (those threads at idle priority)\n"
 		"                   [--x-fault NAME]...  (corrupt-result,\n"
-		"                    reply-order, no-depth-limit, tapq-info)\n"
+		"                    reply-order, no-depth-limit, tapq-info,\n"
+		"                    state-in-place)\n"
 		"                   [--daemon --pidfile FILE]\n"
 		"       vfio-ap-sim --dir DIR --admin COMMAND [ARGS...]\n"
 		"LIST: ids such as 0-15,32; defaults: 0-15 each.\n"
@@ -200,6 +209,8 @@ int main(int argc, char **argv)
 	const char *dir = NULL, *apm = "0-15", *aqm = "0-15", *adm = "0-15";
 	const char *pidfile = NULL, *mdevs[64], *defines[64], *cards[64];
 	int nmdevs = 0, ndefines = 0, ncards = 0, opt, i, ready_fd = -1, ret;
+	int lock_fd;
+	long holder;
 	bool daemon = false, admin = false, card_idle = false;
 	unsigned int card_workers = SIM_AP_MAX_CARD_WORKERS;
 	struct sim_server *server;
@@ -294,6 +305,23 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 
+	/* before anything in DIR is touched: is it another simulator's? */
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		fprintf(stderr, "vfio-ap-sim: cannot make %s: %s\n", dir,
+			strerror(errno));
+		return 1;
+	}
+	lock_fd = sim_state_lock(dir, &holder);
+	if (lock_fd == -EBUSY) {
+		fprintf(stderr, "vfio-ap-sim: %s is in use by another vfio-ap-sim "
+			"(pid %ld); nothing was changed\n", dir, holder);
+		return 1;
+	}
+	if (lock_fd < 0) {
+		fprintf(stderr, "vfio-ap-sim: cannot lock %s: %s\n", dir,
+			strerror(-lock_fd));
+		return 1;
+	}
 	ret = sim_server_start(dir, apm, aqm, adm, &server);
 	if (ret) {
 		fprintf(stderr, "vfio-ap-sim: cannot start in %s: %s\n", dir,
@@ -310,6 +338,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* the mdevs defined before, then the command line's */
+	ret = sim_server_restore(server);
+	if (ret)
+		fprintf(stderr, "vfio-ap-sim: %s/mdevs: %s\n", dir,
+			strerror(-ret));
 	for (i = 0; i < nmdevs; i++) {
 		ret = sim_server_create_mdev(server, mdevs[i]);
 		if (ret) {
@@ -325,6 +358,8 @@ int main(int argc, char **argv)
 
 		snprintf(uuid, sizeof(uuid), "%.*s", (int)(eq - defines[i]),
 			 defines[i]);
+		/* the command line's definition replaces a stored one */
+		sim_server_remove_mdev(server, uuid);
 		if (sim_server_define_mdev(server, uuid, eq + 1, why,
 					   sizeof(why))) {
 			fprintf(stderr, "vfio-ap-sim: --define %s: %s\n",
