@@ -179,6 +179,11 @@ GUEST_IRQ   := $(GUEST_DIR)/ap-irq.elf
 $(GUEST_IRQ): $(GUEST_BASE) $(GUEST_OPS) tests/guest/ap-irq.c $(GUEST_HDRS) \
 		tests/qtest/vfio-ap-irq-guest.h $(GUEST_VECS)
 	$(GUEST_CC) -o $@ $(GUEST_BASE) $(GUEST_OPS) tests/guest/ap-irq.c
+# the guest that sends requests while the tests kill its backend
+GUEST_LOOP  := $(GUEST_DIR)/ap-loop.elf
+$(GUEST_LOOP): $(GUEST_BASE) $(GUEST_OPS) tests/guest/ap-loop.c $(GUEST_HDRS) \
+		tests/qtest/vfio-ap-loop-guest.h $(GUEST_VECS)
+	$(GUEST_CC) -o $@ $(GUEST_BASE) $(GUEST_OPS) tests/guest/ap-loop.c
 # the guest of the instruction benchmark
 GUEST_BENCH := $(GUEST_DIR)/ap-bench.elf
 $(GUEST_BENCH): $(GUEST_BASE) bench/ap-bench.c $(GUEST_VECS)
@@ -188,7 +193,7 @@ GUEST_IRQ_BENCH := $(GUEST_DIR)/ap-irq-bench.elf
 $(GUEST_IRQ_BENCH): $(GUEST_BASE) $(GUEST_OPS) bench/ap-irq-bench.c \
 		$(GUEST_HDRS) $(GUEST_VECS)
 	$(GUEST_CC) -o $@ $(GUEST_BASE) $(GUEST_OPS) bench/ap-irq-bench.c
-GUESTS := $(GUEST_CHSC) $(GUEST_SEI) $(GUEST_INSN) $(GUEST_IRQ)
+GUESTS := $(GUEST_CHSC) $(GUEST_SEI) $(GUEST_INSN) $(GUEST_IRQ) $(GUEST_LOOP)
 
 # --- the Linux guest: Debian's s390x kernel and busybox, our init and test ---
 LGUEST      := $(BUILD)/linux-guest
@@ -363,7 +368,7 @@ check-qtest: qemu $(GUESTS)
 	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
 	+VFIO_AP_SIM=$(VFIO_AP_SIM) VFIO_AP_GUEST_CHSC=$(GUEST_CHSC) \
 		VFIO_AP_GUEST_SEI_DROP=$(GUEST_SEI) VFIO_AP_GUEST_INSN=$(GUEST_INSN) \
-		VFIO_AP_GUEST_IRQ=$(GUEST_IRQ) \
+		VFIO_AP_GUEST_IRQ=$(GUEST_IRQ) VFIO_AP_GUEST_LOOP=$(GUEST_LOOP) \
 		$(MAKE) -C $(QBUILD) check-qtest-s390x
 
 # QEMU's checkpatch on our QEMU files and on each patch of the series (run
@@ -372,7 +377,7 @@ checkpatch-qemu: $(STAMP)/qemu-patched
 	@failed=; \
 	for f in $(filter %.c %.h,$(QOVERLAY)) $(wildcard qemu-patches/*.patch); do \
 		case $$f in *.patch) opt=;; *) opt=-f;; esac; \
-		out=$$(perl $(QSRC)/scripts/checkpatch.pl --no-tree $$opt $$f 2>&1); \
+		out=$$(perl $(QSRC)/scripts/checkpatch.pl --no-tree $$opt $$f 2>&1) || :; \
 		if echo "$$out" | grep -Eq '^(ERROR|WARNING)'; then \
 			echo "$$out"; failed="$$failed $$f"; fi; \
 	done; \

@@ -19,6 +19,7 @@
 #include "qobject/qdict.h"
 #include "qobject/qjson.h"
 #include "vfio-ap-guest.h"
+#include "vfio-ap-loop-guest.h"
 #include "vfio-ap-irq-guest.h"
 
 /* guest RAM shared with the backend, as the driver's NIB pinning needs */
@@ -668,23 +669,13 @@ static void test_reset_drops_events(void)
  * The simulator dies under QEMU: QEMU notices, keeps running, and the
  * device can still be unplugged cleanly.
  */
-static void test_backend_killed(void)
+/* wait until QEMU has seen the simulator's end (x-backend-gone) */
+static void wait_backend_gone(QTestState *qts)
 {
-    QTestState *qts;
-    QDict *resp;
     bool gone = false;
-    Sim sim;
+    QDict *resp;
     int i;
 
-    if (!sim_start(&sim)) {
-        return;
-    }
-    qts = qemu_with_device(&sim, UUID_A);
-    resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': {'path': "
-                     "'/machine/peripheral/ap0', 'property': 'x-backend-gone'}}");
-    g_assert(!qdict_get_bool(resp, "return"));
-    qobject_unref(resp);
-    sim_stop(&sim, SIGKILL);
     for (i = 0; i < 500 && !gone; i++) {
         resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': {'path': "
                          "'/machine/peripheral/ap0', "
@@ -696,11 +687,154 @@ static void test_backend_killed(void)
         }
     }
     g_assert(gone);
+}
+
+
+static void test_backend_killed(void)
+{
+    QTestState *qts;
+    QDict *resp;
+    Sim sim;
+
+    if (!sim_start(&sim)) {
+        return;
+    }
+    qts = qemu_with_device(&sim, UUID_A);
+    resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': {'path': "
+                     "'/machine/peripheral/ap0', 'property': 'x-backend-gone'}}");
+    g_assert(!qdict_get_bool(resp, "return"));
+    qobject_unref(resp);
+    sim_stop(&sim, SIGKILL);
+    wait_backend_gone(qts);
     qtest_qmp_device_del(qts, "ap0");
     resp = qtest_qmp(qts, "{'execute': 'query-status'}");
     g_assert(qdict_haskey(resp, "return"));
     qobject_unref(resp);
     qtest_quit(qts);
+}
+
+/*
+ * What a process holds: file descriptors, resident memory (KiB), and
+ * mappings of memory files (the guest RAM QEMU shares with the simulator,
+ * mapped by the simulator at each plug).  Its whole mapped size is no
+ * measure: glibc keeps the malloc arenas of threads that have ended.
+ */
+typedef struct Usage {
+    int fds, memfd_maps;
+    long rss_kib;
+} Usage;
+
+static Usage process_usage(GPid pid)
+{
+    g_autofree char *fd_dir = g_strdup_printf("/proc/%d/fd", (int)pid);
+    g_autofree char *status_path = g_strdup_printf("/proc/%d/status",
+                                                   (int)pid);
+    g_autofree char *maps_path = g_strdup_printf("/proc/%d/maps", (int)pid);
+    g_autofree char *status = NULL, *maps = NULL;
+    g_autoptr(GDir) dir = g_dir_open(fd_dir, 0, NULL);
+    Usage u = { 0, 0, -1 };
+    const char *line, *end;
+
+    g_assert(dir);
+    while (g_dir_read_name(dir)) {
+        u.fds++;
+    }
+    g_assert(g_file_get_contents(status_path, &status, NULL, NULL));
+    line = strstr(status, "\nVmRSS:");
+    g_assert(line);
+    g_assert_cmpint(qemu_strtol(line + strlen("\nVmRSS:"), &end, 10,
+                                &u.rss_kib), ==, 0);
+    g_assert(g_file_get_contents(maps_path, &maps, NULL, NULL));
+    for (line = strstr(maps, "/memfd:"); line;
+         line = strstr(line + 1, "/memfd:")) {
+        u.memfd_maps++;
+    }
+    return u;
+}
+
+/*
+ * Unplug and re-plug cycles against one simulator: after the first
+ * REPLUG_WARMUP (caches and pools filled), REPLUG_CYCLES more may not
+ * leave a file descriptor behind in QEMU or the simulator, nor a pinned
+ * page, nor a mapping of guest RAM, and the resident memory of either may
+ * not grow by more than REPLUG_SLACK_KIB (about 100 bytes a cycle:
+ * allocator noise, not a leak of a device).
+ */
+#define REPLUG_WARMUP           50
+#define REPLUG_CYCLES           1000
+#define REPLUG_SLACK_KIB        100
+
+/*
+ * The simulator ends a client's thread a little after the connection (it
+ * reaps them in its poll loop): take its usage once the number of its file
+ * descriptors has held for REPLUG_SETTLE_MS.
+ */
+#define REPLUG_SETTLE_MS        200
+
+static Usage settled_usage(GPid pid)
+{
+    Usage u = process_usage(pid), again;
+    int held = 0, i;
+
+    for (i = 0; i < 500 && held < REPLUG_SETTLE_MS / 10; i++) {
+        g_usleep(10 * 1000);
+        again = process_usage(pid);
+        held = again.fds == u.fds && again.memfd_maps == u.memfd_maps ?
+               held + 1 : 0;
+        u = again;
+    }
+    return u;
+}
+
+static void replug_cycle(QTestState *qts, const char *sock)
+{
+    qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s}", sock);
+    qtest_qmp_device_del(qts, "ap0");
+}
+
+static void test_replug_cycles(void)
+{
+    g_autofree char *sock = NULL;
+    Usage qemu0, qemu1, sim0, sim1;
+    QTestState *qts;
+    Sim sim;
+    int i;
+
+    if (!sim_start(&sim)) {
+        return;
+    }
+    sock = sim_socket(&sim, UUID_A);
+    qts = qtest_init(MACHINE "-cpu max");
+    for (i = 0; i < REPLUG_WARMUP; i++) {
+        replug_cycle(qts, sock);
+    }
+    qemu0 = settled_usage(qtest_pid(qts));
+    sim0 = settled_usage(sim.pid);
+    for (i = 0; i < REPLUG_CYCLES; i++) {
+        replug_cycle(qts, sock);
+    }
+    qemu1 = settled_usage(qtest_pid(qts));
+    sim1 = settled_usage(sim.pid);
+    g_test_message("%d cycles: QEMU %d -> %d fds, %ld -> %ld KiB resident, "
+                   "%d -> %d memory file mappings; simulator %d -> %d fds, "
+                   "%ld -> %ld KiB resident, %d -> %d memory file mappings",
+                   REPLUG_CYCLES, qemu0.fds, qemu1.fds, qemu0.rss_kib,
+                   qemu1.rss_kib, qemu0.memfd_maps, qemu1.memfd_maps,
+                   sim0.fds, sim1.fds, sim0.rss_kib, sim1.rss_kib,
+                   sim0.memfd_maps, sim1.memfd_maps);
+    g_assert_cmpint(qemu1.fds, ==, qemu0.fds);
+    g_assert_cmpint(sim1.fds, ==, sim0.fds);
+    g_assert_cmpint(qemu1.rss_kib - qemu0.rss_kib, <=, REPLUG_SLACK_KIB);
+    g_assert_cmpint(sim1.rss_kib - sim0.rss_kib, <=, REPLUG_SLACK_KIB);
+    g_assert_cmpint(qemu1.memfd_maps, ==, qemu0.memfd_maps);
+    g_assert_cmpint(sim1.memfd_maps, ==, sim0.memfd_maps);
+    g_assert_cmpint(sim_pins(&sim), ==, 0);
+    /* and the device still works: the last plug sees no event pending */
+    qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s}", sock);
+    g_assert_cmpuint(pending_events(qts, "ap0"), ==, 0);
+    qtest_qmp_device_del(qts, "ap0");
+    qtest_quit(qts);
+    sim_stop(&sim, SIGTERM);
 }
 
 /*
@@ -1139,6 +1273,77 @@ static void test_guest_backend_dies(void)
 }
 
 /*
+ * The backend killed under a guest that sends requests: tests/guest/ap-loop.c
+ * (VFIO_AP_GUEST_LOOP) counts how its requests end (vfio-ap-loop-guest.h).
+ */
+#define KILL_ROUNDS             4
+#define LOOP_WAIT_MS            60000
+
+static const char *guest_loop(void)
+{
+    return guest_elf("VFIO_AP_GUEST_LOOP");
+}
+
+/* wait (up to a minute of TCG) until the counter at @addr reaches @want */
+static void loop_wait(QTestState *qts, uint64_t addr, uint64_t want,
+                      const char *what)
+{
+    int i;
+
+    for (i = 0; i < LOOP_WAIT_MS / 10 && guest_be64(qts, addr) < want; i++) {
+        g_usleep(10 * 1000);
+    }
+    if (guest_be64(qts, addr) < want) {
+        g_test_message("%s: %" PRIu64 ", want %" PRIu64 " (requests %"
+                       PRIu64 ")", what, guest_be64(qts, addr), want,
+                       guest_be64(qts, AP_LOOP_REQUESTS));
+    }
+    g_assert_cmpuint(guest_be64(qts, addr), >=, want);
+}
+
+static void test_guest_backend_killed_at_random(void)
+{
+    g_autofree char *sock = NULL;
+    uint64_t rcs, right;
+    QTestState *qts;
+    int round, ms;
+
+    if (!guest_loop() || !guest_sim_start(&sim_guest, NULL)) {
+        return;
+    }
+    qts = guest_boot_elf(guest_loop(), "max", &sim_guest);
+    loop_wait(qts, AP_LOOP_RIGHT, 3, "right results before the first kill");
+    for (round = 0; round < KILL_ROUNDS; round++) {
+        /* a random moment while requests flow */
+        ms = g_test_rand_int_range(0, 400);
+        g_usleep(ms * 1000);
+        sim_stop(&sim_guest, SIGKILL);
+        wait_backend_gone(qts);
+        /* QEMU runs on, the guest gets response codes and does not hang */
+        rcs = guest_be64(qts, AP_LOOP_RC);
+        loop_wait(qts, AP_LOOP_RC, rcs + 10, "response codes after the kill");
+        qtest_qmp_device_del(qts, "ap0");
+        loop_wait(qts, AP_LOOP_RC, guest_be64(qts, AP_LOOP_RC) + 10,
+                  "response codes without a device");
+        /* a new simulator, the device plugged again: it works */
+        g_assert(guest_sim_start(&sim_guest, NULL));
+        g_free(sock);
+        sock = sim_socket(&sim_guest, UUID_A);
+        qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s}", sock);
+        right = guest_be64(qts, AP_LOOP_RIGHT);
+        loop_wait(qts, AP_LOOP_RIGHT, right + 3, "right results after re-plug");
+        g_test_message("round %d: killed after %d ms; response codes %" PRIu64
+                       ", right %" PRIu64, round, ms,
+                       guest_be64(qts, AP_LOOP_RC),
+                       guest_be64(qts, AP_LOOP_RIGHT));
+    }
+    g_assert_cmpuint(guest_be64(qts, AP_LOOP_WRONG), ==, 0);
+    g_assert_cmpuint(guest_be64(qts, AP_LOOP_LAST_RC), !=, 0);
+    qtest_quit(qts);
+    sim_stop(&sim_guest, SIGTERM);
+}
+
+/*
  * AP queue interrupts: tests/guest/ap-irq.c (its ELF in VFIO_AP_GUEST_IRQ)
  * enables them and waits for them (vfio-ap-irq-guest.h).
  */
@@ -1325,6 +1530,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/sim/config-change", test_config_change);
     qtest_add_func("/vfio-ap/sim/host-change", test_host_change);
     qtest_add_func("/vfio-ap/sim/backend-killed", test_backend_killed);
+    qtest_add_func("/vfio-ap/sim/replug-cycles", test_replug_cycles);
     qtest_add_func("/vfio-ap/sim/old-kernel", test_old_kernel);
     qtest_add_func("/vfio-ap/sim/socket-address", test_socket_address);
     qtest_add_func("/vfio-ap/sim/reset-drops-events", test_reset_drops_events);
@@ -1346,6 +1552,8 @@ int main(int argc, char **argv)
                    test_guest_backend_without_region);
     qtest_add_func("/vfio-ap/guest/backend-hangs", test_guest_backend_hangs);
     qtest_add_func("/vfio-ap/guest/backend-dies", test_guest_backend_dies);
+    qtest_add_func("/vfio-ap/guest/backend-killed-at-random",
+                   test_guest_backend_killed_at_random);
 
     return g_test_run();
 }
