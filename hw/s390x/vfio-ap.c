@@ -352,8 +352,10 @@ static bool vfio_ap_map_safe(int fd, uint64_t offset)
         return S_ISCHR(st.st_mode);
     }
     seals = fcntl(fd, F_GET_SEALS);
+    /* an offset near 2^64 must not wrap around into the file */
     return seals >= 0 && (seals & F_SEAL_SHRINK) &&
-           st.st_size >= offset + VFIO_AP_INSN_REGION_SIZE;
+           offset <= st.st_size &&
+           st.st_size - offset >= VFIO_AP_INSN_REGION_SIZE;
 }
 
 static void vfio_ap_find_insn_region(VFIOAPDevice *vapdev)
