@@ -207,19 +207,25 @@ static int sim_admin(Sim *sim, const char *command)
     return sim_admin_answer(sim, command, &out);
 }
 
-/* the guest pages the simulator's driver holds pinned */
-static long sim_pins(Sim *sim)
+/* the number an admin command of the simulator answers */
+static long sim_number(Sim *sim, const char *command)
 {
     g_autofree char *out = NULL;
     const char *end;
-    long pins;
+    long n;
 
-    g_assert_cmpint(sim_admin_answer(sim, "pins", &out), ==, 0);
+    g_assert_cmpint(sim_admin_answer(sim, command, &out), ==, 0);
     /* "ok", then the number */
     g_assert(g_str_has_prefix(out, "ok\n"));
-    g_assert_cmpint(qemu_strtol(out + 3, &end, 10, &pins), ==, 0);
+    g_assert_cmpint(qemu_strtol(out + 3, &end, 10, &n), ==, 0);
     g_assert(*end == '\n');
-    return pins;
+    return n;
+}
+
+/* the guest pages the simulator's driver holds pinned */
+static long sim_pins(Sim *sim)
+{
+    return sim_number(sim, "pins");
 }
 
 static void sim_stop(Sim *sim, int sig)
@@ -756,13 +762,16 @@ static Usage process_usage(GPid pid)
  * Unplug and re-plug cycles against one simulator: after the first
  * REPLUG_WARMUP (caches and pools filled), REPLUG_CYCLES more may not
  * leave a file descriptor behind in QEMU or the simulator, nor a pinned
- * page, nor a mapping of guest RAM, and the resident memory of either may
- * not grow by more than REPLUG_SLACK_KIB (about 100 bytes a cycle:
- * allocator noise, not a leak of a device).
+ * page, nor a mapping of guest RAM.  The simulator's heap in use (its
+ * malloc's count) must be where it was, give or take REPLUG_HEAP_SLACK
+ * bytes; QEMU's, seen only as its resident memory, which thread arenas
+ * and page reuse move by some 100 KiB under load, may not grow by more than
+ * REPLUG_RSS_SLACK_KIB (a leak of a kilobyte a cycle shows).
  */
 #define REPLUG_WARMUP           50
 #define REPLUG_CYCLES           1000
-#define REPLUG_SLACK_KIB        100
+#define REPLUG_HEAP_SLACK       8192
+#define REPLUG_RSS_SLACK_KIB    1024
 
 /*
  * The simulator ends a client's thread a little after the connection (it
@@ -796,6 +805,7 @@ static void test_replug_cycles(void)
 {
     g_autofree char *sock = NULL;
     Usage qemu0, qemu1, sim0, sim1;
+    long heap0, heap1;
     QTestState *qts;
     Sim sim;
     int i;
@@ -810,11 +820,13 @@ static void test_replug_cycles(void)
     }
     qemu0 = settled_usage(qtest_pid(qts));
     sim0 = settled_usage(sim.pid);
+    heap0 = sim_number(&sim, "heap");
     for (i = 0; i < REPLUG_CYCLES; i++) {
         replug_cycle(qts, sock);
     }
     qemu1 = settled_usage(qtest_pid(qts));
     sim1 = settled_usage(sim.pid);
+    heap1 = sim_number(&sim, "heap");
     g_test_message("%d cycles: QEMU %d -> %d fds, %ld -> %ld KiB resident, "
                    "%d -> %d memory file mappings; simulator %d -> %d fds, "
                    "%ld -> %ld KiB resident, %d -> %d memory file mappings",
@@ -822,10 +834,11 @@ static void test_replug_cycles(void)
                    qemu1.rss_kib, qemu0.memfd_maps, qemu1.memfd_maps,
                    sim0.fds, sim1.fds, sim0.rss_kib, sim1.rss_kib,
                    sim0.memfd_maps, sim1.memfd_maps);
+    g_test_message("simulator heap in use: %ld -> %ld bytes", heap0, heap1);
     g_assert_cmpint(qemu1.fds, ==, qemu0.fds);
     g_assert_cmpint(sim1.fds, ==, sim0.fds);
-    g_assert_cmpint(qemu1.rss_kib - qemu0.rss_kib, <=, REPLUG_SLACK_KIB);
-    g_assert_cmpint(sim1.rss_kib - sim0.rss_kib, <=, REPLUG_SLACK_KIB);
+    g_assert_cmpint(qemu1.rss_kib - qemu0.rss_kib, <=, REPLUG_RSS_SLACK_KIB);
+    g_assert_cmpint(labs(heap1 - heap0), <=, REPLUG_HEAP_SLACK);
     g_assert_cmpint(qemu1.memfd_maps, ==, qemu0.memfd_maps);
     g_assert_cmpint(sim1.memfd_maps, ==, sim0.memfd_maps);
     g_assert_cmpint(sim_pins(&sim), ==, 0);
@@ -1344,6 +1357,137 @@ static void test_guest_backend_killed_at_random(void)
 }
 
 /*
+ * A hostile backend: the simulator spoils its vfio-user replies
+ * (vfio-ap-sim --x-hostile, see its hostile.c); QEMU's waits end after
+ * HOSTILE_TIMEOUT_MS (x-msg-timeout) instead of 5 s.
+ */
+#define HOSTILE_TIMEOUT_MS      200
+#define HOSTILE_ROUNDS_MS       15000
+
+/* device_add against the hostile simulator: true if it was taken */
+static bool hostile_plug(QTestState *qts, Sim *sim, const char *mode)
+{
+    g_autofree char *sock = sim_socket(sim, UUID_A);
+    QDict *resp, *err;
+    bool added;
+
+    resp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': "
+                     "{'driver': 'vfio-ap', 'id': 'ap0', 'socket': %s, "
+                     "'x-msg-timeout': %d}}", sock, HOSTILE_TIMEOUT_MS);
+    added = !qdict_haskey(resp, "error");
+    if (!added) {
+        /* refused with the reason */
+        err = qdict_get_qdict(resp, "error");
+        g_assert(strlen(qdict_get_try_str(err, "desc") ?: "") > 0);
+        g_test_message("%s: device_add refused: %s", mode,
+                       qdict_get_try_str(err, "desc"));
+    }
+    qobject_unref(resp);
+    return added;
+}
+
+/* QEMU still answers, and runs */
+static void assert_qemu_alive(QTestState *qts)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'query-status'}");
+
+    g_assert(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+}
+
+/* each way of going wrong on every reply: QEMU refuses or copes, and lives */
+static void test_hostile_backend(void)
+{
+    static const char *const modes[] = {
+        "wrong-size", "wrong-id", "extra-fds", "no-fd", "bad-region",
+        "garbage", "no-reply", "cut",
+    };
+    QTestState *qts;
+    unsigned int i;
+    Sim sim;
+
+    for (i = 0; i < G_N_ELEMENTS(modes); i++) {
+        const char *extra[] = { "--x-hostile", modes[i], NULL };
+
+        if (!sim_start_with(&sim, extra)) {
+            return;
+        }
+        qts = qtest_init(MACHINE "-cpu max");
+        if (hostile_plug(qts, &sim, modes[i])) {
+            g_test_message("%s: device_add taken", modes[i]);
+            assert_qemu_alive(qts);
+            qtest_qmp_device_del(qts, "ap0");
+        }
+        assert_qemu_alive(qts);
+        /* and QEMU ends cleanly: qtest_quit fails on a crash */
+        qtest_quit(qts);
+        sim_stop(&sim, SIGKILL);
+    }
+}
+
+/*
+ * A randomized run, bounded in time: a guest sends requests while the
+ * simulator spoils a share of its replies in random ways (each round its
+ * own seed); the device is plugged, used and unplugged, round after round.
+ * The guest's requests keep ending (with a response code, or a result the
+ * spoiled backend made up) and QEMU lives through all of it.
+ */
+static void test_guest_hostile_random(void)
+{
+    g_autofree char *spec = NULL;
+    uint64_t requests;
+    QTestState *qts;
+    gint64 end;
+    int rounds = 0, plugged = 0;
+
+    if (!guest_loop() || !guest_sim_start(&sim_guest, NULL)) {
+        return;
+    }
+    sim_stop(&sim_guest, SIGKILL);
+    qts = guest_boot_elf(guest_loop(), "max", NULL);
+    end = g_get_monotonic_time() + HOSTILE_ROUNDS_MS * 1000;
+    while (g_get_monotonic_time() < end) {
+        spec = g_strdup_printf("random:%d:%u", g_test_rand_int_range(2, 12),
+                               (unsigned)g_test_rand_int_range(1, G_MAXINT32));
+        {
+            const char *extra[] = { "--card", "2=12", "--x-hostile", spec,
+                                    NULL };
+
+            g_assert(sim_start_with(&sim_guest, extra));
+        }
+        /* the admin socket is not spoiled: the matrix as the guest wants */
+        g_assert(sim_admin(&sim_guest, "write " UUID_A " assign_adapter 1")
+                 == 0);
+        g_assert(sim_admin(&sim_guest, "write " UUID_A " assign_domain 1")
+                 == 0);
+        if (hostile_plug(qts, &sim_guest, spec)) {
+            plugged++;
+            requests = guest_be64(qts, AP_LOOP_REQUESTS);
+            loop_wait(qts, AP_LOOP_REQUESTS, requests + 3,
+                      "requests under a hostile backend");
+            qtest_qmp_device_del(qts, "ap0");
+        }
+        assert_qemu_alive(qts);
+        sim_stop(&sim_guest, SIGKILL);
+        g_free(spec);
+        spec = NULL;
+        rounds++;
+    }
+    g_test_message("%d rounds, %d plugged; the guest: %" PRIu64 " requests, "
+                   "%" PRIu64 " right, %" PRIu64 " response codes, %" PRIu64
+                   " results made up", rounds, plugged,
+                   guest_be64(qts, AP_LOOP_REQUESTS),
+                   guest_be64(qts, AP_LOOP_RIGHT),
+                   guest_be64(qts, AP_LOOP_RC),
+                   guest_be64(qts, AP_LOOP_WRONG));
+    g_assert_cmpint(plugged, >, 0);
+    /* without a device the guest still gets its response codes */
+    requests = guest_be64(qts, AP_LOOP_RC);
+    loop_wait(qts, AP_LOOP_RC, requests + 3, "response codes at the end");
+    qtest_quit(qts);
+}
+
+/*
  * AP queue interrupts: tests/guest/ap-irq.c (its ELF in VFIO_AP_GUEST_IRQ)
  * enables them and waits for them (vfio-ap-irq-guest.h).
  */
@@ -1554,6 +1698,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/guest/backend-dies", test_guest_backend_dies);
     qtest_add_func("/vfio-ap/guest/backend-killed-at-random",
                    test_guest_backend_killed_at_random);
+    qtest_add_func("/vfio-ap/sim/hostile-backend", test_hostile_backend);
+    qtest_add_func("/vfio-ap/guest/hostile-random", test_guest_hostile_random);
 
     return g_test_run();
 }

@@ -29,6 +29,10 @@ check "--card-workers 0 refused" refused "$sim" --dir "$dir" --card-workers 0
 check "--card-workers 5 refused" refused "$sim" --dir "$dir" --card-workers 5
 check "--card-workers 2x refused" refused "$sim" --dir "$dir" --card-workers 2x
 check "an unknown fault refused" refused "$sim" --dir "$dir" --x-fault bogus
+check "an unknown hostile mode refused" refused "$sim" --dir "$dir" --x-hostile bogus
+check "a hostile share of 0% refused" refused "$sim" --dir "$dir" --x-hostile cut:0
+check "a hostile share of 101% refused" refused "$sim" --dir "$dir" --x-hostile cut:101
+check "a hostile seed of 0 refused" refused "$sim" --dir "$dir" --x-hostile random:5:0
 printf '{"mdev_type":"vfio_ap-passthrough","attrs":[{"assign_adapter":"0x02"},{"assign_domain":"0x0003"}]}' \
 	> "$dir/def.json"
 check "--daemon returns once it serves" \

@@ -15,10 +15,12 @@
  *   undefine UUID                                 (forget it; the mdev stays)
  *   card APID TYPE                                (card type, 10-14)
  *   pins                                          (guest pages pinned)
+ *   heap                                          (bytes malloc'd, in use)
  *   timings [reset]                               (replies: compute, wait)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -488,7 +490,7 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 		    " read UUID ATTR | request UUID | host adapters|domains|"
 		    "control-domains LIST | apmask LIST | aqmask LIST | "
 		    "status APQN | define UUID FILE | undefine UUID | "
-		    "card APID TYPE | pins |"
+		    "card APID TYPE | pins | heap |"
 		    " timings [reset]\n");
 		return 0;
 	}
@@ -544,6 +546,11 @@ static int run_command(struct sim_server *s, int argc, char **argv,
 	if (!strcmp(cmd, "pins") && argc == 1) {
 		/* guest pages the driver holds pinned: NIBs of interrupts */
 		say(a, "%ld\n", sim_pins_live());
+		return 0;
+	}
+	if (!strcmp(cmd, "heap") && argc == 1) {
+		/* bytes malloc has handed out and not got back: leak checks */
+		say(a, "%zu\n", mallinfo2().uordblks);
 		return 0;
 	}
 	if (!strcmp(cmd, "card") && argc == 3)

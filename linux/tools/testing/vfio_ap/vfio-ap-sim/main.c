@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "hostile.h"
 #include "state.h"
 #include "../lockval/lockval.h"
 #include "sim.h"
@@ -91,6 +92,10 @@ static void usage(FILE *f)
 		"                   [--x-fault NAME]...  (corrupt-result,\n"
 		"                    reply-order, no-depth-limit, tapq-info,\n"
 		"                    state-in-place)\n"
+		"                   [--x-hostile MODE[:PERCENT[:SEED]]]  (spoil\n"
+		"                    vfio-user replies: wrong-size, wrong-id,\n"
+		"                    extra-fds, no-fd, bad-region, garbage,\n"
+		"                    no-reply, cut, random)\n"
 		"                   [--daemon --pidfile FILE]\n"
 		"       vfio-ap-sim --dir DIR --admin COMMAND [ARGS...]\n"
 		"LIST: ids such as 0-15,32; defaults: 0-15 each.\n"
@@ -200,6 +205,7 @@ int main(int argc, char **argv)
 		{ "card-workers", required_argument, NULL, 'w' },
 		{ "card-idle", no_argument, NULL, 'I' },
 		{ "x-fault", required_argument, NULL, 'x' },
+		{ "x-hostile", required_argument, NULL, 'H' },
 		{ "daemon", no_argument, NULL, 'b' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "admin", no_argument, NULL, 'A' },
@@ -276,6 +282,13 @@ int main(int argc, char **argv)
 			if (parse_fault(optarg)) {
 				fprintf(stderr, "vfio-ap-sim: unknown fault '%s'\n",
 					optarg);
+				return 2;
+			}
+			break;
+		case 'H':
+			if (sim_hostile_parse(optarg)) {
+				fprintf(stderr, "vfio-ap-sim: --x-hostile %s: want "
+					"MODE[:PERCENT[:SEED]]\n", optarg);
 				return 2;
 			}
 			break;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <linux/vfio_ap.h>
 
+#include "hostile.h"
 #include "insn.h"
 #include "vfio_user.h"
 
@@ -195,6 +196,9 @@ static int reply_fd(struct conn *c, int err, const void *data, size_t len,
 	hdr.flags = VFIO_USER_F_REPLY | (err ? VFIO_USER_F_ERROR : 0);
 	hdr.error_reply = err;
 	hdr.size = sizeof(hdr) + len;
+	if (sim_hostile_on())
+		return sim_hostile_reply(c->sock, &hdr, data, len,
+					 err ? -1 : fd);
 	ret = fd >= 0 && !err ? send_hdr_fd(c->sock, &hdr, fd) :
 				send_all(c->sock, &hdr, sizeof(hdr));
 	if (!ret && len)

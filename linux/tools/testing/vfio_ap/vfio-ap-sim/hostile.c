@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ways a reply goes wrong under --x-hostile: each the kind of reply a
+ * broken or malicious server could send QEMU's vfio-user client.
+ *
+ *   wrong-size   the header's size off (too short, a little or very long)
+ *   wrong-id     the id of no request QEMU sent
+ *   extra-fds    three more file descriptors than the reply carries
+ *   no-fd        the file descriptor of a reply (the region's) left out
+ *   bad-region   a region's size and offset out of any range
+ *   garbage      the payload replaced by random bytes
+ *   no-reply     no reply at all (QEMU's wait must end on its own)
+ *   cut          half of the reply, then the connection closed
+ *   random       one of the above, chosen for each spoiled reply
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "hostile.h"
+#include "sim.h"
+
+enum hostile_mode {
+	HOSTILE_OFF,
+	HOSTILE_WRONG_SIZE,
+	HOSTILE_WRONG_ID,
+	HOSTILE_EXTRA_FDS,
+	HOSTILE_NO_FD,
+	HOSTILE_BAD_REGION,
+	HOSTILE_GARBAGE,
+	HOSTILE_NO_REPLY,
+	HOSTILE_CUT,
+	HOSTILE_RANDOM,
+};
+
+static const char *const mode_names[] = {
+	[HOSTILE_WRONG_SIZE] = "wrong-size",
+	[HOSTILE_WRONG_ID] = "wrong-id",
+	[HOSTILE_EXTRA_FDS] = "extra-fds",
+	[HOSTILE_NO_FD] = "no-fd",
+	[HOSTILE_BAD_REGION] = "bad-region",
+	[HOSTILE_GARBAGE] = "garbage",
+	[HOSTILE_NO_REPLY] = "no-reply",
+	[HOSTILE_CUT] = "cut",
+	[HOSTILE_RANDOM] = "random",
+};
+
+#define EXTRA_FDS	3
+#define MAX_REPLY	(64 * 1024)
+
+static enum hostile_mode mode;
+static unsigned int percent = 100;
+/* replies come from several client threads */
+static pthread_mutex_t rng_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t next_random(void)
+{
+	uint64_t x;
+
+	pthread_mutex_lock(&rng_lock);
+	/* xorshift64*: reproducible from the seed, good enough here */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	x = rng_state * 0x2545f4914f6cdd1dULL;
+	pthread_mutex_unlock(&rng_lock);
+	return x;
+}
+
+int sim_hostile_parse(const char *spec)
+{
+	char name[32], *end;
+	const char *colon = strchr(spec, ':');
+	unsigned long v;
+	size_t i, n = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	if (n >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, spec, n);
+	name[n] = '\0';
+	for (i = 1; i < ARRAY_SIZE(mode_names); i++)
+		if (!strcmp(name, mode_names[i]))
+			break;
+	if (i == ARRAY_SIZE(mode_names))
+		return -EINVAL;
+	mode = i;
+	if (!colon)
+		return 0;
+	errno = 0;
+	v = strtoul(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || v < 1 || v > 100 ||
+	    (*end && *end != ':'))
+		return -EINVAL;
+	percent = v;
+	if (!*end)
+		return 0;
+	errno = 0;
+	v = strtoul(end + 1, &end, 0);
+	if (errno || *end || !v)
+		return -EINVAL;
+	rng_state = v;
+	return 0;
+}
+
+bool sim_hostile_on(void)
+{
+	return mode != HOSTILE_OFF;
+}
+
+/* one sendmsg of @len bytes with @nfds descriptors, then the rest */
+static int send_with_fds(int sock, const void *buf, size_t len,
+			 const int *fds, int nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * (EXTRA_FDS + 1))] = { 0 };
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (nfds) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
+	while (len) {
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		iov.iov_base = (char *)iov.iov_base + n;
+		iov.iov_len -= n;
+		len -= n;
+		mh.msg_control = NULL;
+		mh.msg_controllen = 0;
+	}
+	return 0;
+}
+
+static enum hostile_mode pick(void)
+{
+	if (next_random() % 100 >= percent)
+		return HOSTILE_OFF;
+	if (mode != HOSTILE_RANDOM)
+		return mode;
+	return HOSTILE_WRONG_SIZE + next_random() % (HOSTILE_CUT -
+						      HOSTILE_WRONG_SIZE + 1);
+}
+
+int sim_hostile_reply(int sock, const struct vfio_user_hdr *hdr,
+		      const void *data, size_t len, int fd)
+{
+	static const uint32_t sizes[] = { 4, 15, 1, 4096, 0x7fffffff };
+	static __thread uint8_t buf[sizeof(struct vfio_user_hdr) + MAX_REPLY];
+	struct vfio_user_hdr *out = (struct vfio_user_hdr *)buf;
+	int fds[EXTRA_FDS + 1], nfds = fd >= 0, i, ret;
+	size_t total = sizeof(*out) + len;
+	struct vfio_region_info *info;
+
+	if (len > MAX_REPLY)
+		return -EMSGSIZE;
+	*out = *hdr;
+	memcpy(buf + sizeof(*out), data, len);
+	fds[0] = fd;
+	switch (pick()) {
+	case HOSTILE_OFF:
+	case HOSTILE_RANDOM:
+		break;
+	case HOSTILE_WRONG_SIZE:
+		i = next_random() % (ARRAY_SIZE(sizes));
+		/* shorter than a header, a little off, or far too long */
+		out->size = i < 2 ? sizes[i] : out->size + sizes[i];
+		break;
+	case HOSTILE_WRONG_ID:
+		out->id ^= 0x5a5a;
+		break;
+	case HOSTILE_EXTRA_FDS:
+		for (i = 0; i < EXTRA_FDS; i++)
+			fds[nfds++] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		break;
+	case HOSTILE_NO_FD:
+		nfds = 0;
+		break;
+	case HOSTILE_BAD_REGION:
+		if (hdr->command == VFIO_USER_DEVICE_GET_REGION_INFO &&
+		    len >= sizeof(*info)) {
+			info = (struct vfio_region_info *)(buf + sizeof(*out));
+			info->size = ~0ULL - (next_random() & 0xfff);
+			info->offset = ~0ULL << (next_random() % 64);
+		}
+		break;
+	case HOSTILE_GARBAGE:
+		for (i = 0; i < (int)len; i++)
+			buf[sizeof(*out) + i] = next_random();
+		break;
+	case HOSTILE_NO_REPLY:
+		return 0;
+	case HOSTILE_CUT:
+		send_with_fds(sock, buf, total / 2, fds, nfds);
+		shutdown(sock, SHUT_RDWR);
+		return -ECONNABORTED;
+	}
+	ret = send_with_fds(sock, buf, total, fds, nfds);
+	for (i = fd >= 0; i < nfds; i++)
+		close(fds[i]);
+	return ret;
+}
