@@ -266,8 +266,8 @@ check-fuzz: fuzz-targets
 # FUZZ_JOBS at a time; the table goes to docs/fuzzing-results.rst
 fuzz: fuzz-targets
 	/usr/bin/python3 tests/fuzz/run.py fuzz $(FUZZ_BIN) $(BUILD)/fuzz \
-		--seconds $(FUZZ_SECONDS) --runs $(FUZZ_RUNS) --jobs $(FUZZ_JOBS) \
-		--report docs/fuzzing-results.rst $(FUZZ_TARGETS)
+		$(FUZZ_TARGETS) --seconds $(FUZZ_SECONDS) --runs $(FUZZ_RUNS) \
+		--jobs $(FUZZ_JOBS) --report docs/fuzzing-results.rst
 
 # Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
 # must take it (with the simulator as the backend)

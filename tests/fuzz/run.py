@@ -6,8 +6,8 @@
       every target over its corpus in the tree, once (make check): each
       input, the seeds and the regression inputs of crashes found, must
       pass
-  run.py fuzz BIN_DIR WORK_DIR [--seconds S] [--runs N] [--jobs J]
-              [--report FILE] [TARGET ...]
+  run.py fuzz BIN_DIR WORK_DIR [TARGET ...] [--seconds S] [--runs N]
+              [--jobs J] [--report FILE]
       fuzz each target for S seconds (or until N executions), J at a time,
       growing a working corpus in WORK_DIR (seeded from the tree); print
       executions, coverage and crashes per target, and write them as a
@@ -31,7 +31,8 @@ def targets(bin_dir, wanted=()):
     missing = set(wanted) - set(names)
     if missing:
         sys.exit('run.py: no such target: ' + ' '.join(sorted(missing)))
-    return [n for n in names if not wanted or n in wanted]
+    # in the order asked for: the longest first, when several run at once
+    return list(wanted) if wanted else names
 
 
 def options(name):
