@@ -675,14 +675,21 @@ static void test_reset_drops_events(void)
  * The simulator dies under QEMU: QEMU notices, keeps running, and the
  * device can still be unplugged cleanly.
  */
-/* wait until QEMU has seen the simulator's end (x-backend-gone) */
+/*
+ * Wait until QEMU has seen the simulator's end (x-backend-gone).  An
+ * instruction that was waiting for the dead backend's reply holds the BQL
+ * until its x-msg-timeout (5 s) ends; a loaded machine adds to that.
+ */
+#define BACKEND_GONE_WAIT_MS    30000
+
 static void wait_backend_gone(QTestState *qts)
 {
+    gint64 start = g_get_monotonic_time();
     bool gone = false;
     QDict *resp;
-    int i;
 
-    for (i = 0; i < 500 && !gone; i++) {
+    while (!gone &&
+           g_get_monotonic_time() - start < BACKEND_GONE_WAIT_MS * 1000) {
         resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': {'path': "
                          "'/machine/peripheral/ap0', "
                          "'property': 'x-backend-gone'}}");
@@ -692,6 +699,8 @@ static void wait_backend_gone(QTestState *qts)
             g_usleep(10 * 1000);
         }
     }
+    g_test_message("QEMU saw the backend gone after %" PRId64 " ms",
+                   (g_get_monotonic_time() - start) / 1000);
     g_assert(gone);
 }
 
@@ -1290,6 +1299,7 @@ static void test_guest_backend_dies(void)
  * (VFIO_AP_GUEST_LOOP) counts how its requests end (vfio-ap-loop-guest.h).
  */
 #define KILL_ROUNDS             4
+#define KILL_MSG_TIMEOUT_MS     500
 #define LOOP_WAIT_MS            60000
 
 static const char *guest_loop(void)
@@ -1324,7 +1334,11 @@ static void test_guest_backend_killed_at_random(void)
     if (!guest_loop() || !guest_sim_start(&sim_guest, NULL)) {
         return;
     }
-    qts = guest_boot_elf(guest_loop(), "max", &sim_guest);
+    /* a dead backend's last reply is waited for this long (BQL held) */
+    qts = guest_boot_elf(guest_loop(), "max", NULL);
+    sock = sim_socket(&sim_guest, UUID_A);
+    qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s, "
+                         "'x-msg-timeout': %d}", sock, KILL_MSG_TIMEOUT_MS);
     loop_wait(qts, AP_LOOP_RIGHT, 3, "right results before the first kill");
     for (round = 0; round < KILL_ROUNDS; round++) {
         /* a random moment while requests flow */
@@ -1342,7 +1356,9 @@ static void test_guest_backend_killed_at_random(void)
         g_assert(guest_sim_start(&sim_guest, NULL));
         g_free(sock);
         sock = sim_socket(&sim_guest, UUID_A);
-        qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s}", sock);
+        qtest_qmp_device_add(qts, "vfio-ap", "ap0", "{'socket': %s, "
+                             "'x-msg-timeout': %d}", sock,
+                             KILL_MSG_TIMEOUT_MS);
         right = guest_be64(qts, AP_LOOP_RIGHT);
         loop_wait(qts, AP_LOOP_RIGHT, right + 3, "right results after re-plug");
         g_test_message("round %d: killed after %d ms; response codes %" PRIu64
@@ -1362,7 +1378,7 @@ static void test_guest_backend_killed_at_random(void)
  * HOSTILE_TIMEOUT_MS (x-msg-timeout) instead of 5 s.
  */
 #define HOSTILE_TIMEOUT_MS      200
-#define HOSTILE_ROUNDS_MS       15000
+#define HOSTILE_ROUNDS_MS       10000
 
 /* device_add against the hostile simulator: true if it was taken */
 static bool hostile_plug(QTestState *qts, Sim *sim, const char *mode)
