@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "admin.h"
+#include "state.h"
 #include "fuzz.h"
 
 #define HOST_IDS "0-15"
@@ -40,6 +41,11 @@ static void run(char *line)
 		fuzz_fail("'%s': answer '%.40s'", copy, answer);
 }
 
+static void forget(void *arg, const char *uuid, const char *path)
+{
+	sim_state_forget(dir, uuid);
+}
+
 /* back to the server as it started */
 static void restore(void)
 {
@@ -57,6 +63,8 @@ static void restore(void)
 		if (strncmp(answer, "ok\n", 3))
 			fuzz_fail("remove %s: %s", uuid, answer);
 	}
+	/* no definition kept: they would pile up over the inputs */
+	sim_state_for_each(dir, forget, NULL);
 	t_host(HOST_IDS, HOST_IDS, HOST_IDS);
 	bitmap_zero(none, 256);
 	if (sim_ap_write_perm(true, none) || sim_ap_write_perm(false, none))
