@@ -34,7 +34,7 @@ MODMAKE  = $(KMAKE) M=$(MODDIR) VFIO_AP_UAPI=$(TOP)/include/uapi
 .PHONY: all deps kernel-prepare module checkpatch docs harness check-harness \
 	check-tsan check-asan check bench demo clean qemu check-qtest check-libvirt \
 	check-linux linux-guest demo-parts fuzz fuzz-targets check-fuzz \
-	checkpatch-qemu
+	checkpatch-qemu qemu-fuzz check-qtest-asan
 
 all: module harness
 
@@ -260,14 +260,15 @@ FUZZ_JOBS    ?= $(shell nproc)
 fuzz-targets: deps
 	$(MAKE) -C $(HARNESS) fuzz-targets
 # every target's corpus in the tree once: seeds and the inputs of crashes found
-check-fuzz: fuzz-targets
-	/usr/bin/python3 tests/fuzz/run.py corpus $(FUZZ_BIN)
+check-fuzz: fuzz-targets qemu-fuzz
+	/usr/bin/python3 tests/fuzz/run.py corpus $(FUZZ_BIN) --qemu-fuzz $(QFUZZ_BIN)
 # FUZZ_SECONDS per target (FUZZ_RUNS: stop at that many executions),
 # FUZZ_JOBS at a time; the table goes to docs/fuzzing-results.rst
-fuzz: fuzz-targets
+fuzz: fuzz-targets qemu-fuzz
 	/usr/bin/python3 tests/fuzz/run.py fuzz $(FUZZ_BIN) $(BUILD)/fuzz \
 		$(FUZZ_TARGETS) --seconds $(FUZZ_SECONDS) --runs $(FUZZ_RUNS) \
-		--jobs $(FUZZ_JOBS) --report docs/fuzzing-results.rst
+		--jobs $(FUZZ_JOBS) --report docs/fuzzing-results.rst \
+		--qemu-fuzz $(QFUZZ_BIN)
 
 # Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
 # must take it (with the simulator as the backend)
@@ -324,7 +325,7 @@ $(STAMP)/qemu-patched: $(CONFIG_MK) $(QPATCHES)
 			$(QGIT) am -q $(TOP)/qemu-patches/$$p || exit 1; \
 		done; \
 	fi
-	rm -f $(STAMP)/qemu-configured
+	rm -f $(STAMP)/qemu-configured $(STAMP)/qemu-fuzz-configured
 	touch $@
 
 # our own files: copied when changed, so ninja rebuilds only what they touch;
@@ -361,6 +362,28 @@ qemu: deps $(STAMP)/qemu-configured
 	mkdir -p $(dir $(QEMU_FW))
 	ln -sf $(QBUILD)/pc-bios/s390-ccw/s390-ccw.img $(QEMU_FW)
 
+# The same tree built again with clang, ASan, UBSan and libFuzzer: its
+# qemu-system-s390x runs the qtests of hostile and dying backends, its
+# qemu-fuzz-s390x the fuzz target of the AP instructions' operands.
+# Configured once (a change of the series starts over); ninja follows the
+# overlay's changes.
+QFUZZ_BUILD := $(QSRC)/build-fuzz
+QFUZZ_BIN   := $(QFUZZ_BUILD)/qemu-fuzz-s390x
+QASAN_BIN   := $(QFUZZ_BUILD)/qemu-system-s390x
+QFUZZ_FW    := $(QFUZZ_BUILD)/qemu-bundle/usr/local/share/qemu/s390-ccw.img
+
+$(STAMP)/qemu-fuzz-configured: | $(STAMP)/qemu-overlay
+	mkdir -p $(QFUZZ_BUILD)
+	cd $(QFUZZ_BUILD) && ../configure $(QEMU_CONFIGURE) --cc=clang \
+		--enable-fuzzing --enable-asan --enable-ubsan > configure.log 2>&1 || \
+		{ tail -30 configure.log; exit 1; }
+	touch $@
+
+qemu-fuzz: qemu $(STAMP)/qemu-fuzz-configured
+	ninja -C $(QFUZZ_BUILD) qemu-system-s390x qemu-fuzz-s390x
+	mkdir -p $(dir $(QFUZZ_FW))
+	ln -sf $(QBUILD)/pc-bios/s390-ccw/s390-ccw.img $(QFUZZ_FW)
+
 # our qtests drive QEMU against the simulator, which the harness builds,
 # and boot bare s390x guests of ours (built with the cross compiler)
 
@@ -373,6 +396,23 @@ check-qtest: qemu $(GUESTS)
 		VFIO_AP_GUEST_SEI_DROP=$(GUEST_SEI) VFIO_AP_GUEST_INSN=$(GUEST_INSN) \
 		VFIO_AP_GUEST_IRQ=$(GUEST_IRQ) VFIO_AP_GUEST_LOOP=$(GUEST_LOOP) \
 		$(MAKE) -C $(QBUILD) check-qtest-s390x TIMEOUT_MULTIPLIER=4
+
+# The qtests of backends that spoil their replies, hang, die and are
+# killed, against QEMU under ASan and UBSan: any report fails the qtest
+# (QEMU's exit status).  Leaks are not checked: QEMU leaves its objects to
+# the exit.
+QASAN_QTESTS := sim/hostile-backend guest/hostile-random sim/backend-killed \
+	guest/backend-hangs guest/backend-dies guest/backend-killed-at-random
+check-qtest-asan: qemu-fuzz $(GUESTS)
+	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
+	ninja -C $(QBUILD) tests/qtest/vfio-ap-test
+	cd $(QBUILD) && VFIO_AP_SIM=$(VFIO_AP_SIM) VFIO_AP_GUEST_CHSC=$(GUEST_CHSC) \
+		VFIO_AP_GUEST_SEI_DROP=$(GUEST_SEI) VFIO_AP_GUEST_INSN=$(GUEST_INSN) \
+		VFIO_AP_GUEST_IRQ=$(GUEST_IRQ) VFIO_AP_GUEST_LOOP=$(GUEST_LOOP) \
+		QTEST_QEMU_BINARY=$(QASAN_BIN) ASAN_OPTIONS=detect_leaks=0 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		./tests/qtest/vfio-ap-test --tap \
+		$(foreach t,$(QASAN_QTESTS),-p /s390x/vfio-ap/$(t))
 
 # QEMU's checkpatch on our QEMU files and on each patch of the series (run
 # from the top, so that tests/ files are known as tests)
@@ -391,7 +431,7 @@ checkpatch-qemu: $(STAMP)/qemu-patched
 # Each step is a sub-make; a failing step does not stop the later ones, so one
 # run shows every problem.  The exit status is non-zero if any step failed.
 CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan check-fuzz check-qtest \
-	       check-linux checkpatch-qemu check-libvirt
+	       check-qtest-asan check-linux checkpatch-qemu check-libvirt
 
 check: deps
 	@sum="  PASS  deps"; failed=; \

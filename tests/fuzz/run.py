@@ -2,16 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 """Run the libFuzzer targets of tests/fuzz.
 
-  run.py corpus BIN_DIR
+  run.py corpus BIN_DIR [--qemu-fuzz QEMU_FUZZ]
       every target over its corpus in the tree, once (make check): each
       input, the seeds and the regression inputs of crashes found, must
       pass
   run.py fuzz BIN_DIR WORK_DIR [TARGET ...] [--seconds S] [--runs N]
-              [--jobs J] [--report FILE]
+              [--jobs J] [--report FILE] [--qemu-fuzz QEMU_FUZZ]
       fuzz each target for S seconds (or until N executions), J at a time,
       growing a working corpus in WORK_DIR (seeded from the tree); print
       executions, coverage and crashes per target, and write them as a
       reStructuredText table to FILE
+
+The targets are BIN_DIR's fuzz_NAME programs and, with --qemu-fuzz, the
+QEMU fuzzer's targets in QEMU_TARGETS (QEMU's own fuzz binary, with
+--fuzz-target=).
 """
 import argparse
 import concurrent.futures
@@ -25,14 +29,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, 'corpus')
 
 
-def targets(bin_dir, wanted=()):
-    names = sorted(n[len('fuzz_'):] for n in os.listdir(bin_dir)
-                   if n.startswith('fuzz_') and not n.endswith('.o'))
-    missing = set(wanted) - set(names)
+# our targets inside QEMU's fuzz binary: corpus name -> --fuzz-target name
+QEMU_TARGETS = {'qemu_ap_insn': 's390x-ap-insn'}
+
+
+def targets(bin_dir, qemu_fuzz=None, wanted=()):
+    """{name: the command that runs it}, in the order asked for"""
+    cmds = {n[len('fuzz_'):]: [os.path.join(bin_dir, n)]
+            for n in sorted(os.listdir(bin_dir))
+            if n.startswith('fuzz_') and not n.endswith('.o')}
+    if qemu_fuzz:
+        for name, qemu_name in QEMU_TARGETS.items():
+            cmds[name] = [qemu_fuzz, '--fuzz-target=' + qemu_name]
+    missing = set(wanted) - set(cmds)
     if missing:
         sys.exit('run.py: no such target: ' + ' '.join(sorted(missing)))
     # in the order asked for: the longest first, when several run at once
-    return list(wanted) if wanted else names
+    return {n: cmds[n] for n in (wanted or cmds)}
 
 
 def options(name):
@@ -41,14 +54,14 @@ def options(name):
     return ['-dict=' + d] if os.path.exists(d) else []
 
 
-def run_corpus(bin_dir):
+def run_corpus(bin_dir, qemu_fuzz):
     failed = []
-    for name in targets(bin_dir):
+    cmds = targets(bin_dir, qemu_fuzz)
+    for name, cmd in cmds.items():
         seeds = os.path.join(CORPUS, name)
         inputs = sorted(os.listdir(seeds))
         t0 = time.monotonic()
-        p = subprocess.run([os.path.join(bin_dir, 'fuzz_' + name)] +
-                           [os.path.join(seeds, i) for i in inputs],
+        p = subprocess.run(cmd + [os.path.join(seeds, i) for i in inputs],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True, errors='replace', timeout=300)
         ok = p.returncode == 0 and p.stdout.count('Executed ') == len(inputs)
@@ -58,21 +71,20 @@ def run_corpus(bin_dir):
         if not ok:
             failed.append(name)
             print('\n'.join('#   ' + l for l in p.stdout.splitlines()[-30:]))
-    print('fuzz corpus: %d targets, %d failed' %
-          (len(targets(bin_dir)), len(failed)))
+    print('fuzz corpus: %d targets, %d failed' % (len(cmds), len(failed)))
     return 1 if failed else 0
 
 
-def fuzz_one(bin_dir, work_dir, name, seconds, runs):
+def fuzz_one(cmd, work_dir, name, seconds, runs):
     corpus = os.path.join(work_dir, 'corpus', name)
     crashes = os.path.join(work_dir, 'crashes', name)
     os.makedirs(corpus, exist_ok=True)
     os.makedirs(crashes, exist_ok=True)
     before = set(os.listdir(crashes))
-    cmd = [os.path.join(bin_dir, 'fuzz_' + name), corpus,
-           os.path.join(CORPUS, name), '-max_total_time=%d' % seconds,
-           '-print_final_stats=1', '-artifact_prefix=' + crashes + '/',
-           '-timeout=25', '-rss_limit_mb=4096'] + options(name)
+    cmd = cmd + [corpus, os.path.join(CORPUS, name),
+                 '-max_total_time=%d' % seconds,
+                 '-print_final_stats=1', '-artifact_prefix=' + crashes + '/',
+                 '-timeout=25', '-rss_limit_mb=4096'] + options(name)
     if runs:
         cmd.append('-runs=%d' % runs)
     t0 = time.monotonic()
@@ -96,29 +108,50 @@ def fuzz_one(bin_dir, work_dir, name, seconds, runs):
     }
 
 
-def table(rows):
-    head = ('target', 'executions', 'seconds', 'exec/s', 'coverage (edges)',
-            'features', 'corpus', 'crashes')
-    body = [(r['name'], str(r['execs']), '%.0f' % r['seconds'],
-             '%.0f' % (r['execs'] / max(r['seconds'], 1e-9)),
-             str(r['cov']), str(r['features']), str(r['corpus']),
-             str(len(r['crashes']))) for r in rows]
-    widths = [max(len(x) for x in col) for col in zip(head, *body)]
+HEAD = ('target', 'executions', 'seconds', 'exec/s', 'coverage (edges)',
+        'features', 'corpus', 'crashes', 'date')
+
+
+def row_cells(r):
+    return (r['name'], str(r['execs']), '%.0f' % r['seconds'],
+            '%.0f' % (r['execs'] / max(r['seconds'], 1e-9)),
+            str(r['cov']), str(r['features']), str(r['corpus']),
+            str(len(r['crashes'])), time.strftime('%Y-%m-%d'))
+
+
+def earlier_rows(report):
+    """the rows of an earlier report's table, by target"""
+    rows = {}
+    try:
+        lines = open(report).read().splitlines()
+    except FileNotFoundError:
+        return rows
+    rules = [i for i, l in enumerate(lines) if l.startswith('====')]
+    if len(rules) == 3:
+        for l in lines[rules[1] + 1:rules[2]]:
+            cells = tuple(l.split())
+            if len(cells) == len(HEAD):
+                rows[cells[0]] = cells
+    return rows
+
+
+def table(body):
+    widths = [max(len(x) for x in col) for col in zip(HEAD, *body)]
     line = ' '.join('=' * w for w in widths)
     fmt = lambda cells: ' '.join(c.ljust(w) for c, w in
                                  zip(cells, widths)).rstrip()
-    return '\n'.join([line, fmt(head), line] + [fmt(b) for b in body] +
+    return '\n'.join([line, fmt(HEAD), line] + [fmt(b) for b in body] +
                      [line]) + '\n'
 
 
 def run_fuzz(args):
-    names = targets(args.bin_dir, args.target)
+    cmds = targets(args.bin_dir, args.qemu_fuzz, args.target)
     os.makedirs(args.work_dir, exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(lambda n: fuzz_one(args.bin_dir, args.work_dir,
-                                                n, args.seconds, args.runs),
-                             names))
-    out = table(rows)
+        rows = list(pool.map(lambda n: fuzz_one(cmds[n], args.work_dir, n,
+                                                args.seconds, args.runs),
+                             cmds))
+    out = table([row_cells(r) for r in rows])
     print(out, end='')
     for r in rows:
         for c in r['crashes']:
@@ -129,11 +162,13 @@ def run_fuzz(args):
             print('fuzz %s: exit status %d (log %s)' %
                   (r['name'], r['status'], r['log']))
     if args.report:
+        # the targets run now replace their rows; the others keep theirs
+        merged = earlier_rows(args.report)
+        merged.update((r['name'], row_cells(r)) for r in rows)
         with open(args.report, 'w') as f:
-            f.write('.. generated by tests/fuzz/run.py (make fuzz): %s, '
-                    '%d s per target, %d at a time\n\n' %
-                    (time.strftime('%Y-%m-%d'), args.seconds, args.jobs))
-            f.write(out)
+            f.write('.. generated by tests/fuzz/run.py (make fuzz): each '
+                    'row from its target\'s last run\n\n')
+            f.write(table([merged[n] for n in sorted(merged)]))
     return 1 if any(r['crashes'] or r['status'] for r in rows) else 0
 
 
@@ -142,6 +177,7 @@ def main():
     sub = ap.add_subparsers(dest='mode', required=True)
     c = sub.add_parser('corpus')
     c.add_argument('bin_dir')
+    c.add_argument('--qemu-fuzz')
     f = sub.add_parser('fuzz')
     f.add_argument('bin_dir')
     f.add_argument('work_dir')
@@ -149,10 +185,11 @@ def main():
     f.add_argument('--runs', type=int, default=0)
     f.add_argument('--jobs', type=int, default=1)
     f.add_argument('--report')
+    f.add_argument('--qemu-fuzz')
     f.add_argument('target', nargs='*')
     args = ap.parse_args()
     if args.mode == 'corpus':
-        return run_corpus(args.bin_dir)
+        return run_corpus(args.bin_dir, args.qemu_fuzz)
     return run_fuzz(args)
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Write the binary seeds of the insn and vfio_user fuzz targets into
+"""Write the binary seeds of the insn, vfio_user and qemu_ap_insn fuzz targets into
 corpus/ (the text targets' seeds are written by hand).  Numbers are in
 host byte order (x86: little endian), as the protocols are host-local;
 the fuzz targets' own framing (chunk and execution lengths) is big endian.
@@ -114,6 +114,56 @@ def vfio_user_seeds():
     write('vfio_user', 'bad-size', chunk(struct.pack('<HHIII', 1, 1, 8, 0, 0)))
 
 
+
+# --- qemu_ap_insn: one instruction with the CPU state and device answer -----
+IN_PSTATE, IN_AMODE31, IN_AMODE64, IN_LOWPROT = 0x01, 0x02, 0x04, 0x08
+IN_NEAR, IN_DEVICE_FAILS, IN_SHORT = 0x10, 0x20, 0x40
+
+
+def cpu_insn(opcode, r1=0, r2=0, flags=IN_AMODE64, regs=None, cc=0, gr1=0,
+             gr2=0, psmid=0, data_len=0, data=b''):
+    """the layout s390x_ap_insn_fuzz.c decodes"""
+    regs = dict(regs or {})
+    op = {PQAP: 0, NQAP: 1, DQAP: 2}[opcode]
+    body = struct.pack('<BBB', op, r1 << 4 | r2, flags)
+    body += b''.join(struct.pack('<Q', regs.get(i, 0)) for i in range(16))
+    return body + struct.pack('<BQQQH', cc, gr1, gr2, psmid, data_len) + data
+
+
+def qemu_ap_insn_seeds():
+    q = apqn(1, 1)
+    near, short = IN_AMODE64 | IN_NEAR | IN_SHORT, IN_AMODE64 | IN_SHORT
+    write('qemu_ap_insn', 'tapq', cpu_insn(PQAP, regs={0: q | 0x800000},
+                                           gr2=0xc0000000))
+    write('qemu_ap_insn', 'qci', cpu_insn(PQAP, flags=near,
+                                          regs={0: 4 << 24, 2: 0x3000},
+                                          data=bytes(range(128))))
+    write('qemu_ap_insn', 'qci-low-protected',
+          cpu_insn(PQAP, flags=near | IN_LOWPROT, regs={0: 4 << 24, 2: 0x100}))
+    write('qemu_ap_insn', 'aqic',
+          cpu_insn(PQAP, regs={0: 3 << 24 | q, 1: 0x800006 << 24, 2: 0x4000}))
+    write('qemu_ap_insn', 'nqap-across-page',
+          cpu_insn(NQAP, r1=4, r2=6, flags=near,
+                   regs={0: q, 4: 1, 5: 2, 6: 0x1f00, 7: 0x400}, cc=2))
+    write('qemu_ap_insn', 'nqap-24bit',
+          cpu_insn(NQAP, r1=4, r2=6, flags=IN_NEAR | IN_SHORT,
+                   regs={0: q, 6: 0xff00000000002000, 7: 0x40}))
+    write('qemu_ap_insn', 'dqap-parts',
+          cpu_insn(DQAP, r1=4, r2=8, flags=near,
+                   regs={0: q, 8: 0x2000, 9: 0x1800}, cc=1, gr2=0x800,
+                   psmid=0x1122334455667788, data_len=0x1000,
+                   data=bytes([0xee] * 64)))
+    write('qemu_ap_insn', 'dqap-31bit-device-gone',
+          cpu_insn(DQAP, r1=4, r2=8, flags=IN_AMODE31 | IN_NEAR | IN_SHORT |
+                   IN_DEVICE_FAILS, regs={0: q, 8: 0x3000, 9: 0x100}))
+    write('qemu_ap_insn', 'problem-state',
+          cpu_insn(NQAP, r1=4, r2=6, flags=IN_PSTATE | near))
+    write('qemu_ap_insn', 'odd-pair', cpu_insn(DQAP, r1=5, r2=6, flags=near))
+    write('qemu_ap_insn', 'beyond-storage',
+          cpu_insn(DQAP, r1=4, r2=6, flags=short, regs={6: 1 << 40, 7: 16}))
+
+
 if __name__ == '__main__':
     insn_seeds()
     vfio_user_seeds()
+    qemu_ap_insn_seeds()
