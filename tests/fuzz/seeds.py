@@ -140,6 +140,9 @@ def qemu_ap_insn_seeds():
                                           data=bytes(range(128))))
     write('qemu_ap_insn', 'qci-low-protected',
           cpu_insn(PQAP, flags=near | IN_LOWPROT, regs={0: 4 << 24, 2: 0x100}))
+    # 4048-4175: the part from 4096 on the next page is low-protected
+    write('qemu_ap_insn', 'qci-low-protected-second-page',
+          cpu_insn(PQAP, flags=near | IN_LOWPROT, regs={0: 4 << 24, 2: 0xfd0}))
     write('qemu_ap_insn', 'aqic',
           cpu_insn(PQAP, regs={0: 3 << 24 | q, 1: 0x800006 << 24, 2: 0x4000}))
     write('qemu_ap_insn', 'nqap-across-page',
