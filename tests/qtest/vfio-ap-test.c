@@ -1416,7 +1416,7 @@ static void test_hostile_backend(void)
 {
     static const char *const modes[] = {
         "wrong-size", "wrong-id", "extra-fds", "no-fd", "bad-region",
-        "garbage", "no-reply", "cut",
+        "garbage", "no-reply", "cut", "bad-answer",
     };
     QTestState *qts;
     unsigned int i;

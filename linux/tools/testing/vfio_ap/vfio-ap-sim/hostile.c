@@ -11,7 +11,10 @@
  *   garbage      the payload replaced by random bytes
  *   no-reply     no reply at all (QEMU's wait must end on its own)
  *   cut          half of the reply, then the connection closed
- *   random       one of the above, chosen for each spoiled reply
+ *   bad-answer   an instruction's answer in the region the VMM must not
+ *                take: no AP opcode, a condition code above 3, more data
+ *                than an answer can carry
+ *   random       one of the above, chosen for each spoiled reply or answer
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +42,7 @@ enum hostile_mode {
 	HOSTILE_GARBAGE,
 	HOSTILE_NO_REPLY,
 	HOSTILE_CUT,
+	HOSTILE_BAD_ANSWER,
 	HOSTILE_RANDOM,
 };
 
@@ -51,6 +55,7 @@ static const char *const mode_names[] = {
 	[HOSTILE_GARBAGE] = "garbage",
 	[HOSTILE_NO_REPLY] = "no-reply",
 	[HOSTILE_CUT] = "cut",
+	[HOSTILE_BAD_ANSWER] = "bad-answer",
 	[HOSTILE_RANDOM] = "random",
 };
 
@@ -157,8 +162,8 @@ static enum hostile_mode pick(void)
 		return HOSTILE_OFF;
 	if (mode != HOSTILE_RANDOM)
 		return mode;
-	return HOSTILE_WRONG_SIZE + next_random() % (HOSTILE_CUT -
-						      HOSTILE_WRONG_SIZE + 1);
+	return HOSTILE_WRONG_SIZE + next_random() % (HOSTILE_RANDOM -
+						      HOSTILE_WRONG_SIZE);
 }
 
 int sim_hostile_reply(int sock, const struct vfio_user_hdr *hdr,
@@ -178,6 +183,7 @@ int sim_hostile_reply(int sock, const struct vfio_user_hdr *hdr,
 	fds[0] = fd;
 	switch (pick()) {
 	case HOSTILE_OFF:
+	case HOSTILE_BAD_ANSWER:	/* answers are spoiled in the region */
 	case HOSTILE_RANDOM:
 		break;
 	case HOSTILE_WRONG_SIZE:
@@ -218,4 +224,28 @@ int sim_hostile_reply(int sock, const struct vfio_user_hdr *hdr,
 	for (i = fd >= 0; i < nfds; i++)
 		close(fds[i]);
 	return ret;
+}
+
+void sim_hostile_answer(struct vfio_ap_insn *answer)
+{
+	if (mode == HOSTILE_OFF || pick() != HOSTILE_BAD_ANSWER)
+		return;
+	switch (next_random() % 3) {
+	case 0:
+		/* another opcode: no answer to what was asked */
+		answer->opcode ^= 3;
+		break;
+	case 1:
+		answer->cc = 4 + next_random() % 252;
+		break;
+	default:
+		/*
+		 * PQAP carries at most a QCI block, NQAP nothing, DQAP at
+		 * most 4 KiB
+		 */
+		answer->data_len = answer->opcode == VFIO_AP_OP_DQAP ?
+			VFIO_AP_INSN_DATA_MAX + 1 + next_random() % 4096 :
+			answer->data_len + 129 + next_random() % 4096;
+		break;
+	}
 }

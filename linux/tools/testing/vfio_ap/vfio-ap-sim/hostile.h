@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <linux/vfio_ap.h>
+
 #include "vfio_user.h"
 
 /*
@@ -28,5 +30,13 @@ bool sim_hostile_on(void);
  */
 int sim_hostile_reply(int sock, const struct vfio_user_hdr *hdr,
 		      const void *data, size_t len, int fd);
+
+/**
+ * sim_hostile_answer() - spoil an instruction's answer, as bad-answer says
+ * @answer: the answer in the instruction region, after the execution
+ *
+ * Changes the header only: the data in the region stays what it was.
+ */
+void sim_hostile_answer(struct vfio_ap_insn *answer);
 
 #endif /* _VFIO_AP_SIM_HOSTILE_H */

@@ -418,6 +418,7 @@ static int execute_region(struct conn *c, size_t len)
 		return ret;
 	}
 	memcpy(c->region, &c->insn, VFIO_AP_INSN_HDR_SIZE + c->insn.data_len);
+	sim_hostile_answer((struct vfio_ap_insn *)c->region);
 	return 0;
 }
 
