@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,30 +28,67 @@
 static struct vfio_device *vdev;
 static int memory_fd;
 
-struct server {
+/*
+ * The server and the drain of its replies run in two threads that live
+ * across the inputs (a thread made and joined per input cost more than
+ * the input), each started per input by its go semaphore.
+ */
+struct worker {
 	pthread_t thread;
+	sem_t go, done;
 	int sock;
 	int ret;
+	void (*job)(struct worker *w);
 };
 
-static void *serve(void *arg)
-{
-	struct server *s = arg;
+static struct worker server, drainer;
 
-	s->ret = vfio_user_serve(vdev, s->sock);
-	close(s->sock);
-	return NULL;
+static void serve(struct worker *w)
+{
+	w->ret = vfio_user_serve(vdev, w->sock);
+	close(w->sock);
 }
 
 /* replies are read and dropped, so that the server never blocks on them */
-static void *drain(void *arg)
+static void drain(struct worker *w)
 {
 	static char buf[65536];
-	int sock = *(int *)arg;
 
-	while (read(sock, buf, sizeof(buf)) > 0)
+	while (read(w->sock, buf, sizeof(buf)) > 0)
 		;
+}
+
+static void *worker_loop(void *arg)
+{
+	struct worker *w = arg;
+
+	for (;;) {
+		while (sem_wait(&w->go))
+			;
+		w->job(w);
+		sem_post(&w->done);
+	}
 	return NULL;
+}
+
+static void start_worker(struct worker *w, void (*job)(struct worker *w))
+{
+	w->job = job;
+	if (sem_init(&w->go, 0, 0) || sem_init(&w->done, 0, 0) ||
+	    pthread_create(&w->thread, NULL, worker_loop, w))
+		fuzz_fail("no worker thread");
+}
+
+static void run_worker(struct worker *w, int sock)
+{
+	w->sock = sock;
+	sem_post(&w->go);
+}
+
+static void wait_worker(struct worker *w)
+{
+	while (sem_wait(&w->done))
+		;
 }
 
 /* the file descriptors a leak would be among */
@@ -122,6 +160,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	memory_fd = memfd_create("guest-memory", MFD_CLOEXEC);
 	if (memory_fd < 0 || ftruncate(memory_fd, MEM_SIZE))
 		fuzz_fail("no guest memory");
+	start_worker(&server, serve);
+	start_worker(&drainer, drain);
 	record_fds();
 	return 0;
 }
@@ -150,16 +190,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
 	static uint8_t chunk[65536];
-	struct server s;
-	pthread_t drainer;
 	int sv[2], nfds;
 	size_t len;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		fuzz_fail("socketpair: %s", strerror(errno));
-	s.sock = sv[1];
-	pthread_create(&s.thread, NULL, serve, &s);
-	pthread_create(&drainer, NULL, drain, &sv[0]);
+	run_worker(&server, sv[1]);
+	run_worker(&drainer, sv[0]);
 	while (in.left) {
 		nfds = fuzz_take(&in, 1) % (MAX_FDS_SENT + 1);
 		len = fuzz_take(&in, 2);
@@ -167,11 +204,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		send_chunk(sv[0], chunk, len, nfds);
 	}
 	shutdown(sv[0], SHUT_WR);
-	pthread_join(s.thread, NULL);
-	pthread_join(drainer, NULL);
+	wait_worker(&server);
+	wait_worker(&drainer);
 	close(sv[0]);
-	if (s.ret > 0 || s.ret < -4095)
-		fuzz_fail("the server returned %d", s.ret);
+	if (server.ret > 0 || server.ret < -4095)
+		fuzz_fail("the server returned %d", server.ret);
 	check_fds();
 	if (sim_pins_live() || sim_kvm_live())
 		fuzz_fail("%ld pinned pages, %ld guests left", sim_pins_live(),
