@@ -82,4 +82,18 @@ static inline void fuzz_fail(const char *fmt, ...)
 	abort();
 }
 
+#ifdef _LOCKVAL_LOCKVAL_H	/* the harness targets */
+/*
+ * After an input: the lock validator saw no wrong order or use, and the
+ * calling thread holds no lock.  Its reports alone only go to stderr.
+ */
+static inline void fuzz_check_locks(void)
+{
+	if (lockval_failures())
+		fuzz_fail("lock validator: %s", lockval_last_report());
+	if (lockval_held_count())
+		fuzz_fail("%u locks still held", lockval_held_count());
+}
+#endif
+
 #endif /* _VFIO_AP_FUZZ_H */

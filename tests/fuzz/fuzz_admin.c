@@ -115,5 +115,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run(line);
 	}
 	restore();
+	fuzz_check_locks();
 	return 0;
 }

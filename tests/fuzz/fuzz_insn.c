@@ -82,5 +82,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		execute(len);
 	}
 	reset_queues();
+	fuzz_check_locks();
 	return 0;
 }

@@ -51,5 +51,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("mdev create: %ld", PTR_ERR(mdev));
 	mdevctl_apply(&mdev->dev, &def, err, sizeof(err));
 	sim_mdev_remove(mdev);
+	fuzz_check_locks();
 	return 0;
 }

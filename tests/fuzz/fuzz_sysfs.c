@@ -150,5 +150,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (t_write(mdevs[0], "ap_config", "0,0,0") ||
 	    t_write(mdevs[1], "ap_config", "0,0,0"))
 		fuzz_fail("could not go back to empty mdevs");
+	fuzz_check_locks();
 	return 0;
 }

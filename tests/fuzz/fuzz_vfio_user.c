@@ -66,6 +66,9 @@ static void *worker_loop(void *arg)
 		while (sem_wait(&w->go))
 			;
 		w->job(w);
+		/* what a thread that ends would have been checked for */
+		if (lockval_held_count())
+			fuzz_fail("a worker holds %u locks", lockval_held_count());
 		sem_post(&w->done);
 	}
 	return NULL;
@@ -213,5 +216,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sim_pins_live() || sim_kvm_live())
 		fuzz_fail("%ld pinned pages, %ld guests left", sim_pins_live(),
 			  sim_kvm_live());
+	fuzz_check_locks();
 	return 0;
 }

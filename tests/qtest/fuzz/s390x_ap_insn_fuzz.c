@@ -42,6 +42,9 @@
 #define CHECKED_SIZE            0x10000
 #define LOW_ADDRESS_END         512
 #define LOWCORE_TEC             offsetof(LowCore, trans_exc_code)
+/* a low-address-protection TEC: the page, a store, bit 56 (LAP) */
+#define TEC_STORE               0x400
+#define TEC_LAP                 0x80
 #define QCI_SIZE                128
 #define PAGE_SIZE_4K            4096
 /* no condition code: what an instruction that sets none leaves */
@@ -206,8 +209,13 @@ static void decode_input(InsnCase *c, const uint8_t *data, size_t size)
         /* QCI's block is in GR2; the other two have R2 */
         uint8_t r = c->opcode == OP_PQAP ? 2 : c->r2;
 
-        /* below 64-bit mode the high word stays: it must be ignored */
-        c->regs[r] = (amode > 1 ? 0 : c->regs[r] & ~0xffffffffULL) |
+        /*
+         * below 64-bit mode the bits above the address (the high word,
+         * and bits 32-39 or bit 32) stay random: they must be ignored
+         */
+        uint64_t width = amode == 0 ? 0x00ffffff : 0x7fffffff;
+
+        c->regs[r] = (amode > 1 ? 0 : c->regs[r] & ~width) |
                      (c->regs[r] & 0xffff);
     }
     if (c->flags & IN_SHORT_LENGTH && c->opcode != OP_PQAP) {
@@ -249,7 +257,7 @@ static uint64_t part_of(uint64_t addr, uint64_t len)
  * protection (stores into 0-511 and 4096-4607) before a missing page.
  */
 static uint32_t access_exception(const InsnCase *c, uint64_t addr,
-                                 uint64_t len, bool store)
+                                 uint64_t len, bool store, uint64_t *page_out)
 {
     uint64_t ram = current_machine->ram_size;
     bool lowprot = store && (c->flags & IN_LOWPROT);
@@ -260,6 +268,7 @@ static uint32_t access_exception(const InsnCase *c, uint64_t addr,
 
         if (lowprot && page <= PAGE_SIZE_4K &&
             addr < page + LOW_ADDRESS_END) {
+            *page_out = page;
             return PGM_PROTECTION;
         }
         if (page >= ram) {
@@ -286,8 +295,11 @@ static bool pqap_spec_error(uint64_t gr0, uint64_t gr2)
     }
 }
 
-/* the program exception @c must raise, or 0 */
-static uint32_t expected_exception(const InsnCase *c)
+/*
+ * The program exception @c must raise, or 0; for a protection exception
+ * the page refused in @page.
+ */
+static uint32_t expected_exception(const InsnCase *c, uint64_t *page)
 {
     uint64_t addr, len;
 
@@ -302,14 +314,14 @@ static uint32_t expected_exception(const InsnCase *c)
             return 0;
         }
         return access_exception(c, addr_in_mode(c, c->regs[2]), QCI_SIZE,
-                                true);
+                                true, page);
     }
     if ((c->r1 | c->r2) & 1) {
         return PGM_SPECIFICATION;
     }
     addr = addr_in_mode(c, c->regs[c->r2]);
     len = part_of(addr, len_in_mode(c, c->regs[c->r2 + 1]));
-    return access_exception(c, addr, len, c->opcode == OP_DQAP);
+    return access_exception(c, addr, len, c->opcode == OP_DQAP, page);
 }
 
 /* registers that PQAP, NQAP and DQAP may change, as a mask */
@@ -327,13 +339,18 @@ static unsigned changeable_regs(const InsnCase *c)
     }
 }
 
-/* the pairs overlap each other or GR0-GR2: their final values are open */
+/*
+ * the pairs overlap each other or the registers the instruction sets
+ * besides them: their final values are open
+ */
 static bool pairs_overlap(const InsnCase *c)
 {
     unsigned pair2 = 3u << c->r2;
     unsigned pair1 = c->opcode == OP_DQAP ? 3u << c->r1 : 0;
+    /* NQAP sets GR1; DQAP GR1 and GR2 */
+    unsigned implied = c->opcode == OP_DQAP ? 0x6 : 0x2;
 
-    return ((pair1 | pair2) & 0x7) || (pair1 & pair2);
+    return ((pair1 | pair2) & implied) || (pair1 & pair2);
 }
 
 /* an address register moved by @n as the addressing mode moves it */
@@ -380,6 +397,72 @@ static void expect_store(const InsnCase *c, uint64_t addr, const uint8_t *src,
 
         if (a < CHECKED_SIZE) {
             expected[a] = src[i];
+        }
+    }
+}
+
+/*
+ * The store operand of DQAP or PQAP(QCI) when it lies beyond the
+ * compared storage: filled with the complement of what must be stored
+ * before the instruction, read back after it.
+ */
+static struct {
+    uint64_t addr, len;
+    uint8_t fill[PAGE_SIZE_4K];
+} far;
+
+static void fallback_answer(const InsnCase *c, APInsn *a);
+
+static void prepare_far_store(const InsnCase *c)
+{
+    static APInsn fallback;
+    const uint8_t *data = answer.data;
+    uint64_t addr, len;
+
+    far.len = 0;
+    if (c->opcode == OP_DQAP) {
+        addr = addr_in_mode(c, c->regs[c->r2]);
+        len = part_of(addr, len_in_mode(c, c->regs[c->r2 + 1]));
+    } else if (c->opcode == OP_PQAP && ((c->regs[0] >> 24) & 0xff) == 4) {
+        addr = addr_in_mode(c, c->regs[2]);
+        len = QCI_SIZE;
+        if (answer.fail) {
+            fallback_answer(c, &fallback);
+            data = fallback.data;
+        }
+    } else {
+        return;
+    }
+    /* in one piece, outside the compared storage */
+    if (!len || addr < CHECKED_SIZE ||
+        addr_in_mode(c, addr + len - 1) != addr + len - 1) {
+        return;
+    }
+    for (uint64_t i = 0; i < len; i++) {
+        far.fill[i] = data[i] ^ 0xff;
+    }
+    address_space_write(&address_space_memory, addr, MEMTXATTRS_UNSPECIFIED,
+                        far.fill, len);
+    far.addr = addr;
+    far.len = len;
+}
+
+/* @stored bytes of @src there, the rest of the fill left */
+static void check_far_store(const uint8_t *src, uint64_t stored)
+{
+    uint8_t now[PAGE_SIZE_4K];
+
+    if (!far.len) {
+        return;
+    }
+    address_space_read(&address_space_memory, far.addr,
+                       MEMTXATTRS_UNSPECIFIED, now, far.len);
+    for (uint64_t i = 0; i < far.len; i++) {
+        uint8_t want = i < stored ? src[i] : far.fill[i];
+
+        if (now[i] != want) {
+            fuzz_fail("storage at this real address beyond the compared",
+                      far.addr + i, want);
         }
     }
 }
@@ -451,6 +534,7 @@ static void check_completion(const InsnCase *c, const uint64_t *regs,
     if (c->opcode == OP_PQAP) {
         if (fc == 4) {
             expect_store(c, addr_in_mode(c, c->regs[2]), a.data, QCI_SIZE);
+            check_far_store(a.data, QCI_SIZE);
             return;
         }
         check_eq("PQAP GR1", regs[1], a.gr1);
@@ -462,6 +546,7 @@ static void check_completion(const InsnCase *c, const uint64_t *regs,
     addr = addr_in_mode(c, c->regs[c->r2]);
     if (c->opcode == OP_DQAP) {
         expect_store(c, addr, a.data, answer.fail ? 0 : a.data_len);
+        check_far_store(a.data, answer.fail ? 0 : a.data_len);
     }
     if (pairs_overlap(c)) {
         return;
@@ -531,13 +616,19 @@ static void ap_insn_fuzz(QTestState *s, const unsigned char *data,
 {
     S390CPU *cpu = S390_CPU(qemu_get_cpu(0));
     CPUS390XState *env = &cpu->env;
+    uint64_t lap_page = 0;
     InsnCase c;
     uint32_t want, got;
     unsigned may_change;
 
     decode_input(&c, data, size);
     set_up_cpu(cpu, &c);
-    want = expected_exception(&c);
+    want = expected_exception(&c, &lap_page);
+    if (!want) {
+        prepare_far_store(&c);
+    } else {
+        far.len = 0;
+    }
     got = run_insn(cpu, &c);
     check_eq("program exception", got, want);
     may_change = got ? 0 : changeable_regs(&c);
@@ -549,6 +640,7 @@ static void ap_insn_fuzz(QTestState *s, const unsigned char *data,
     if (got) {
         check_eq("device calls after an exception", dlog.calls, 0);
         check_eq("condition code after an exception", env->cc_op, CC_BEFORE);
+        check_far_store(NULL, 0);
     } else {
         check_completion(&c, env->regs, env->cc_op);
     }
@@ -556,7 +648,7 @@ static void ap_insn_fuzz(QTestState *s, const unsigned char *data,
                        found, CHECKED_SIZE);
     if (got == PGM_PROTECTION) {
         /* the exception stores its translation-exception code */
-        memcpy(expected + LOWCORE_TEC, found + LOWCORE_TEC, 8);
+        stq_be_p(expected + LOWCORE_TEC, lap_page | TEC_STORE | TEC_LAP);
     }
     if (memcmp(found, expected, CHECKED_SIZE)) {
         for (size_t i = 0; i < CHECKED_SIZE; i++) {

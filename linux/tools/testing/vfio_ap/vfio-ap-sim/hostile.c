@@ -12,8 +12,8 @@
  *   no-reply     no reply at all (QEMU's wait must end on its own)
  *   cut          half of the reply, then the connection closed
  *   bad-answer   an instruction's answer in the region the VMM must not
- *                take: no AP opcode, a condition code above 3, more data
- *                than an answer can carry
+ *                take: another opcode than the one asked, a condition
+ *                code above 3, more data than an answer can carry
  *   random       one of the above, chosen for each spoiled reply or answer
  */
 #define _GNU_SOURCE
