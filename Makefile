@@ -390,12 +390,13 @@ qemu-fuzz: qemu $(STAMP)/qemu-fuzz-configured
 # vfio-ap-test boots guests under TCG and kills and spoils backends: about
 # a minute on two cores, meson's default limit for a qtest; give every
 # qtest four times its limit rather than patch QEMU's meson.build
+# what vfio-ap-test finds the simulator and its guests by
+QTEST_ENV := VFIO_AP_SIM=$(VFIO_AP_SIM) VFIO_AP_GUEST_CHSC=$(GUEST_CHSC) \
+	VFIO_AP_GUEST_SEI_DROP=$(GUEST_SEI) VFIO_AP_GUEST_INSN=$(GUEST_INSN) \
+	VFIO_AP_GUEST_IRQ=$(GUEST_IRQ) VFIO_AP_GUEST_LOOP=$(GUEST_LOOP)
 check-qtest: qemu $(GUESTS)
 	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
-	+VFIO_AP_SIM=$(VFIO_AP_SIM) VFIO_AP_GUEST_CHSC=$(GUEST_CHSC) \
-		VFIO_AP_GUEST_SEI_DROP=$(GUEST_SEI) VFIO_AP_GUEST_INSN=$(GUEST_INSN) \
-		VFIO_AP_GUEST_IRQ=$(GUEST_IRQ) VFIO_AP_GUEST_LOOP=$(GUEST_LOOP) \
-		$(MAKE) -C $(QBUILD) check-qtest-s390x TIMEOUT_MULTIPLIER=4
+	+$(QTEST_ENV) $(MAKE) -C $(QBUILD) check-qtest-s390x TIMEOUT_MULTIPLIER=4
 
 # The qtests of backends that spoil their replies, hang, die and are
 # killed, against QEMU under ASan and UBSan: any report fails the qtest
@@ -406,9 +407,7 @@ QASAN_QTESTS := sim/hostile-backend guest/hostile-random sim/backend-killed \
 check-qtest-asan: qemu-fuzz $(GUESTS)
 	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
 	ninja -C $(QBUILD) tests/qtest/vfio-ap-test
-	cd $(QBUILD) && VFIO_AP_SIM=$(VFIO_AP_SIM) VFIO_AP_GUEST_CHSC=$(GUEST_CHSC) \
-		VFIO_AP_GUEST_SEI_DROP=$(GUEST_SEI) VFIO_AP_GUEST_INSN=$(GUEST_INSN) \
-		VFIO_AP_GUEST_IRQ=$(GUEST_IRQ) VFIO_AP_GUEST_LOOP=$(GUEST_LOOP) \
+	cd $(QBUILD) && $(QTEST_ENV) \
 		QTEST_QEMU_BINARY=$(QASAN_BIN) ASAN_OPTIONS=detect_leaks=0 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		./tests/qtest/vfio-ap-test --tap \
