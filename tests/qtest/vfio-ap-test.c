@@ -688,6 +688,7 @@ static int64_t wait_backend_gone(QTestState *qts)
     gint64 start = g_get_monotonic_time();
     bool gone = false;
     QDict *resp;
+    int64_t ms;
 
     while (!gone &&
            g_get_monotonic_time() - start < BACKEND_GONE_WAIT_MS * 1000) {
@@ -700,10 +701,10 @@ static int64_t wait_backend_gone(QTestState *qts)
             g_usleep(10 * 1000);
         }
     }
-    g_test_message("QEMU saw the backend gone after %" PRId64 " ms",
-                   (g_get_monotonic_time() - start) / 1000);
+    ms = (g_get_monotonic_time() - start) / 1000;
+    g_test_message("QEMU saw the backend gone after %" PRId64 " ms", ms);
     g_assert(gone);
-    return (g_get_monotonic_time() - start) / 1000;
+    return ms;
 }
 
 
