@@ -23,7 +23,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct mdev_device *mdev;
 
-	setenv("SIM_QUIET", "1", 1);
+	fuzz_harness_init();
 	t_machine_up("0-3", "0-3", "0-3");
 	sim_ap_set_card_type(2, AP_DEVICE_TYPE_CEX6);
 	mdev = t_mdev_with("fa000000-0000-0000-0000-000000000003", "1-2", "1-2");

@@ -15,7 +15,7 @@ static struct mdevctl_def def;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	setenv("SIM_QUIET", "1", 1);
+	fuzz_harness_init();
 	t_machine_up("0-15", "0-15", "0-15");
 	return 0;
 }

@@ -156,7 +156,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct mdev_device *mdev;
 
-	setenv("SIM_QUIET", "1", 1);
+	fuzz_harness_init();
 	t_machine_up("0-3", "0-3", "0-3");
 	mdev = t_mdev_with("fa000000-0000-0000-0000-000000000004", "1-2", "1-2");
 	vdev = t_vdev(mdev);

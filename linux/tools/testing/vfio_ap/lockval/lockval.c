@@ -94,6 +94,7 @@ static bool lv_edges_full;			/* reported once */
 
 /* longest exclusive hold of each class, in ns */
 static _Atomic uint64_t lv_max_hold[LOCKVAL_MAX_CLASSES];
+static atomic_bool lv_untimed;		/* lockval_set_hold_timing(false) */
 
 /* classes a thread must not sleep while holding (by name) */
 #define LV_MAX_NO_SLEEP	8
@@ -627,6 +628,8 @@ static uint64_t lv_now_ns(void)
 {
 	struct timespec ts;
 
+	if (atomic_load_explicit(&lv_untimed, memory_order_relaxed))
+		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
@@ -705,7 +708,8 @@ static void lv_note_hold(const struct lv_held *h)
 {
 	uint64_t held, max;
 
-	if (h->cls == NO_CLASS || (h->flags & LOCKVAL_READ))
+	if (h->cls == NO_CLASS || (h->flags & LOCKVAL_READ) ||
+	    atomic_load_explicit(&lv_untimed, memory_order_relaxed))
 		return;
 	held = lv_now_ns() - h->since_ns;
 	max = atomic_load(&lv_max_hold[h->cls]);
@@ -836,6 +840,11 @@ void lockval_reset_hold_times(void)
 {
 	for (unsigned int i = 0; i < LOCKVAL_MAX_CLASSES; i++)
 		atomic_store(&lv_max_hold[i], 0);
+}
+
+void lockval_set_hold_timing(bool on)
+{
+	atomic_store(&lv_untimed, !on);
 }
 
 bool lockval_held_by_me(const struct lockval_map *map)

@@ -129,6 +129,11 @@ void lockval_might_sleep(const struct lockval_site *site);
  */
 uint64_t lockval_max_hold_ns(const char *class_name);
 void lockval_reset_hold_times(void);
+/*
+ * Hold times are kept by default; off, no lock operation reads the clock
+ * (a fuzz target's hot path) and lockval_max_hold_ns() stays where it was.
+ */
+void lockval_set_hold_timing(bool on);
 
 /* Number of reports so far; reset also clears lockval_last_report(). */
 unsigned int lockval_failures(void);

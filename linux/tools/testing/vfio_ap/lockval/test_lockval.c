@@ -799,6 +799,17 @@ static void test_hold_times(void)
 	CHECK(lockval_max_hold_ns("nosleep_sem") < 20000000u);
 	lockval_reset_hold_times();
 	CHECK(lockval_max_hold_ns("sleep_ok_m") == 0);
+	/* untimed: a long hold leaves the record as it was */
+	lockval_set_hold_timing(false);
+	mutex_lock(&sleep_ok_m);
+	nanosleep(&ms5, NULL);
+	mutex_unlock(&sleep_ok_m);
+	CHECK(lockval_max_hold_ns("sleep_ok_m") == 0);
+	lockval_set_hold_timing(true);
+	mutex_lock(&sleep_ok_m);
+	nanosleep(&ms5, NULL);
+	mutex_unlock(&sleep_ok_m);
+	CHECK(lockval_max_hold_ns("sleep_ok_m") >= 5000000u);
 	CHECK_FAILURES(0);
 }
 
