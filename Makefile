@@ -264,11 +264,13 @@ check-fuzz: fuzz-targets qemu-fuzz
 	/usr/bin/python3 tests/fuzz/run.py corpus $(FUZZ_BIN) --qemu-fuzz $(QFUZZ_BIN)
 # FUZZ_SECONDS per target (FUZZ_RUNS: stop at that many executions),
 # FUZZ_JOBS at a time; the table goes to docs/fuzzing-results.rst
-fuzz: fuzz-targets qemu-fuzz
+# QEMU's fuzz build (minutes from scratch) only when a qemu_ target runs
+FUZZ_QEMU    = $(if $(FUZZ_TARGETS),$(filter qemu_%,$(FUZZ_TARGETS)),all)
+fuzz: fuzz-targets $(if $(FUZZ_QEMU),qemu-fuzz)
 	/usr/bin/python3 tests/fuzz/run.py fuzz $(FUZZ_BIN) $(BUILD)/fuzz \
 		$(FUZZ_TARGETS) --seconds $(FUZZ_SECONDS) --runs $(FUZZ_RUNS) \
 		--jobs $(FUZZ_JOBS) --report docs/fuzzing-results.rst \
-		--qemu-fuzz $(QFUZZ_BIN)
+		$(if $(FUZZ_QEMU),--qemu-fuzz $(QFUZZ_BIN))
 
 # Debian's libvirt writes the -device line of a vfio-ap hostdev; our QEMU
 # must take it (with the simulator as the backend)

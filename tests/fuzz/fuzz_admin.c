@@ -18,7 +18,8 @@
 #include "state.h"
 #include "fuzz.h"
 
-#define HOST_IDS "0-15"
+/* 64 queues: a host change, the costly command, moves few of them */
+#define HOST_IDS "0-7"
 
 static struct sim_server *server;
 static char dir[] = "/tmp/vfio-ap-fuzz-admin-XXXXXX";
@@ -89,7 +90,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	FILE *f;
 
-	setenv("SIM_QUIET", "1", 1);
+	fuzz_harness_init();
 	if (!mkdtemp(dir) || sim_server_start(dir, HOST_IDS, HOST_IDS,
 					      HOST_IDS, &server))
 		fuzz_fail("no server in %s", dir);

@@ -13,8 +13,9 @@
 #include "harness.h"
 #include "fuzz.h"
 
-#define HOST_IDS "0-15"
-#define NR_HOST_IDS 16
+/* 64 queues: enough for every case, and a mask write moves few of them */
+#define HOST_IDS "0-7"
+#define NR_HOST_IDS 8
 
 static const char *const mdev_stores[] = {
 	"assign_adapter", "unassign_adapter",
@@ -22,8 +23,12 @@ static const char *const mdev_stores[] = {
 	"assign_control_domain", "unassign_control_domain",
 	"ap_config",
 };
+/*
+ * ap_config shows the whole matrix (apm, aqm, adm); matrix and
+ * control_domains format the same bitmaps again, so they add no check.
+ */
 static const char *const mdev_shows[] = {
-	"matrix", "guest_matrix", "control_domains", "ap_config",
+	"guest_matrix", "ap_config",
 };
 
 static struct mdev_device *mdevs[2];
@@ -81,7 +86,7 @@ static void compare_snapshots(const char *what, const char *value,
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	setenv("SIM_QUIET", "1", 1);
+	fuzz_harness_init();
 	t_machine_up(HOST_IDS, HOST_IDS, HOST_IDS);
 	mdevs[0] = t_mdev("fa000000-0000-0000-0000-000000000001");
 	mdevs[1] = t_mdev("fa000000-0000-0000-0000-000000000002");
