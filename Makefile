@@ -232,6 +232,7 @@ check-linux: qemu $(LGUEST_INITRD)
 harness: deps
 	$(MAKE) -C $(HARNESS) all
 check-harness: deps
+	$(MAKE) -C $(HARNESS)/lockval check
 	$(MAKE) -C $(HARNESS) check
 check-tsan: deps
 	$(MAKE) -C $(HARNESS) check-tsan

@@ -708,7 +708,8 @@ static void lv_note_hold(const struct lv_held *h)
 {
 	uint64_t held, max;
 
-	if (h->cls == NO_CLASS || (h->flags & LOCKVAL_READ) ||
+	/* since_ns 0: taken untimed (timing may have been switched since) */
+	if (h->cls == NO_CLASS || (h->flags & LOCKVAL_READ) || !h->since_ns ||
 	    atomic_load_explicit(&lv_untimed, memory_order_relaxed))
 		return;
 	held = lv_now_ns() - h->since_ns;

@@ -805,7 +805,11 @@ static void test_hold_times(void)
 	nanosleep(&ms5, NULL);
 	mutex_unlock(&sleep_ok_m);
 	CHECK(lockval_max_hold_ns("sleep_ok_m") == 0);
+	/* taken untimed, released timed: no made-up hold */
+	mutex_lock(&sleep_ok_m);
 	lockval_set_hold_timing(true);
+	mutex_unlock(&sleep_ok_m);
+	CHECK(lockval_max_hold_ns("sleep_ok_m") == 0);
 	mutex_lock(&sleep_ok_m);
 	nanosleep(&ms5, NULL);
 	mutex_unlock(&sleep_ok_m);
