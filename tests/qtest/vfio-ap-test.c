@@ -1508,6 +1508,46 @@ static void test_guest_hostile_random(void)
 }
 
 /*
+ * A backend that stops reading but keeps its connection open (--x-hostile
+ * deaf, from the reply to the guest's first region write on): only QEMU's
+ * failed send (EPIPE) tells for sure that the backend is gone, as when a
+ * vCPU writes to a killed backend before the proxy has read the end of
+ * stream.  QEMU must see it gone and give the guest response codes.  A
+ * read of QEMU's may still see the end before its handler is taken away,
+ * so a QEMU without the fix fails only some rounds: DEAF_ROUNDS of them.
+ */
+#define DEAF_ROUNDS     6
+
+static void test_guest_deaf_backend(void)
+{
+    const char *extra[] = { "--card", "2=12", "--x-hostile", "deaf", NULL };
+    QTestState *qts;
+    uint64_t rc;
+    int round;
+
+    if (!guest_loop() || !sim_start_with(&sim_guest, extra)) {
+        return;
+    }
+    sim_stop(&sim_guest, SIGTERM);
+    qts = guest_boot_elf(guest_loop(), "max", NULL);
+    for (round = 0; round < DEAF_ROUNDS; round++) {
+        g_assert(sim_start_with(&sim_guest, extra));
+        g_assert(sim_admin(&sim_guest,
+                           "write " UUID_A " assign_adapter 1") == 0);
+        g_assert(sim_admin(&sim_guest,
+                           "write " UUID_A " assign_domain 1") == 0);
+        g_assert(hostile_plug(qts, &sim_guest, "deaf"));
+        wait_backend_gone(qts);
+        rc = guest_be64(qts, AP_LOOP_RC);
+        loop_wait(qts, AP_LOOP_RC, rc + 3, "response codes, backend deaf");
+        qtest_qmp_device_del(qts, "ap0");
+        assert_qemu_alive(qts);
+        sim_stop(&sim_guest, SIGTERM);
+    }
+    qtest_quit(qts);
+}
+
+/*
  * AP queue interrupts: tests/guest/ap-irq.c (its ELF in VFIO_AP_GUEST_IRQ)
  * enables them and waits for them (vfio-ap-irq-guest.h).
  */
@@ -1720,6 +1760,7 @@ int main(int argc, char **argv)
                    test_guest_backend_killed_at_random);
     qtest_add_func("/vfio-ap/sim/hostile-backend", test_hostile_backend);
     qtest_add_func("/vfio-ap/guest/hostile-random", test_guest_hostile_random);
+    qtest_add_func("/vfio-ap/guest/deaf-backend", test_guest_deaf_backend);
 
     return g_test_run();
 }

@@ -14,11 +14,16 @@
  *   bad-answer   an instruction's answer in the region the VMM must not
  *                take: another opcode than the one asked, a condition
  *                code above 3, more data than an answer can carry
+ *   deaf         after the reply to a region write, nothing more is read:
+ *                QEMU's next message fails to send (EPIPE) while the
+ *                connection stays open, so only the failed send can tell
+ *                QEMU that the backend is gone
  *   random       one of the above, chosen for each spoiled reply or answer
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +48,7 @@ enum hostile_mode {
 	HOSTILE_NO_REPLY,
 	HOSTILE_CUT,
 	HOSTILE_BAD_ANSWER,
+	HOSTILE_DEAF,
 	HOSTILE_RANDOM,
 };
 
@@ -56,11 +62,14 @@ static const char *const mode_names[] = {
 	[HOSTILE_NO_REPLY] = "no-reply",
 	[HOSTILE_CUT] = "cut",
 	[HOSTILE_BAD_ANSWER] = "bad-answer",
+	[HOSTILE_DEAF] = "deaf",
 	[HOSTILE_RANDOM] = "random",
 };
 
 #define EXTRA_FDS	3
 #define MAX_REPLY	(64 * 1024)
+/* longer than any test waits for QEMU to give up on a deaf backend */
+#define DEAF_WAIT_MS	60000
 
 static enum hostile_mode mode;
 static unsigned int percent = 100;
@@ -156,6 +165,22 @@ static int send_with_fds(int sock, const void *buf, size_t len,
 	return 0;
 }
 
+/*
+ * Wait (at most DEAF_WAIT_MS) for the peer to shut its end of @sock or
+ * close it: a close of ours would be seen by QEMU's read handler, and the
+ * point is that nothing but a failed send tells.
+ */
+static int stay_deaf(int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = 0 };
+	int n;
+
+	do {
+		n = poll(&pfd, 1, DEAF_WAIT_MS);
+	} while (n < 0 && errno == EINTR);
+	return -ECONNABORTED;
+}
+
 static enum hostile_mode pick(void)
 {
 	if (next_random() % 100 >= percent)
@@ -166,11 +191,14 @@ static enum hostile_mode pick(void)
 						      HOSTILE_WRONG_SIZE);
 }
 
+/* each connection's thread spoils its replies in its own buffer */
+static __thread uint8_t reply_buf[sizeof(struct vfio_user_hdr) + MAX_REPLY];
+
 int sim_hostile_reply(int sock, const struct vfio_user_hdr *hdr,
 		      const void *data, size_t len, int fd)
 {
 	static const uint32_t sizes[] = { 4, 15, 1, 4096, 0x7fffffff };
-	static __thread uint8_t buf[sizeof(struct vfio_user_hdr) + MAX_REPLY];
+	uint8_t *buf = reply_buf;
 	struct vfio_user_hdr *out = (struct vfio_user_hdr *)buf;
 	int fds[EXTRA_FDS + 1], nfds = fd >= 0, i, ret;
 	size_t total = sizeof(*out) + len;
@@ -219,6 +247,16 @@ int sim_hostile_reply(int sock, const struct vfio_user_hdr *hdr,
 		send_with_fds(sock, buf, total / 2, fds, nfds);
 		shutdown(sock, SHUT_RDWR);
 		return -ECONNABORTED;
+	case HOSTILE_DEAF:
+		if (hdr->command != VFIO_USER_REGION_WRITE)
+			break;
+		/*
+		 * Deaf before the reply goes out: whatever QEMU sends once it
+		 * has the reply fails, none of it lies unread in our buffer
+		 */
+		shutdown(sock, SHUT_RD);
+		ret = send_with_fds(sock, buf, total, fds, nfds);
+		return ret ? ret : stay_deaf(sock);
 	}
 	ret = send_with_fds(sock, buf, total, fds, nfds);
 	for (i = fd >= 0; i < nfds; i++)

@@ -17,7 +17,8 @@
 
 /*
  * "MODE[:PERCENT[:SEED]]"; MODE one of wrong-size, wrong-id, extra-fds,
- * no-fd, bad-region, garbage, no-reply, cut, random.  0 or -EINVAL.
+ * no-fd, bad-region, garbage, no-reply, cut, bad-answer, deaf, random.
+ * 0 or -EINVAL.
  */
 int sim_hostile_parse(const char *spec);
 /* whether replies are spoiled at all */
