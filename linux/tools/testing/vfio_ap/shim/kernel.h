@@ -46,6 +46,7 @@ typedef u64 gpa_t;
 #define __init
 #define __exit
 #define __aligned(x)		__attribute__((aligned(x)))
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
 #define GFP_KERNEL		0
 #define KBUILD_MODNAME		"vfio_ap"
 

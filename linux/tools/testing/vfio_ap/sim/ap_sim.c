@@ -241,16 +241,19 @@ static void revise_bindings(void)
 	mutex_unlock(&ap_scan_bus_mutex);
 }
 
-int sim_ap_write_perm(bool adapters, const unsigned long *mask)
+/*
+ * Take @mask as the new apmask (@adapters) or aqmask, with ap_perms_mutex
+ * held; *@changed: it differs from the old one
+ */
+static int commit_perm(bool adapters, const unsigned long *mask, bool *changed)
 {
 	unsigned long *cur = adapters ? perms.apm : perms.aqm;
 	DECLARE_BITMAP(reserved, 256);
-	bool changed;
 	int ret = 0;
 
-	mutex_lock(&ap_perms_mutex);
+	lockdep_assert_held(&ap_perms_mutex);
 	/* as the AP bus: a write that changes nothing moves no queue */
-	changed = !bitmap_equal(cur, mask, 256);
+	*changed = !bitmap_equal(cur, mask, 256);
 	/* APQNs about to go to the default drivers must not be in use */
 	if (bitmap_andnot(reserved, mask, cur, 256) && vfio_drv) {
 		ret = adapters ? vfio_drv->in_use(reserved, perms.aqm) :
@@ -260,10 +263,120 @@ int sim_ap_write_perm(bool adapters, const unsigned long *mask)
 	}
 	if (!ret)
 		bitmap_copy(cur, mask, 256);
+	return ret;
+}
+
+int sim_ap_write_perm(bool adapters, const unsigned long *mask)
+{
+	bool changed;
+	int ret;
+
+	mutex_lock(&ap_perms_mutex);
+	ret = commit_perm(adapters, mask, &changed);
 	mutex_unlock(&ap_perms_mutex);
 	if (!ret && changed)
 		revise_bindings();
 	return ret;
+}
+
+/* a bit number of a mask term: digits (0x for hex, 0 for octal) below 256 */
+static int perm_bit(const char **s, unsigned long *bit)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)**s))
+		return -EINVAL;
+	*bit = strtoul(*s, &end, 0);
+	if (*bit >= 256)
+		return -EINVAL;
+	*s = end;
+	return 0;
+}
+
+/* "+N[-M],-N[-M],...": each term sets or clears the bits N to M */
+static int parse_perm_terms(const char *s, unsigned long *mask)
+{
+	unsigned long first, last, bit;
+	char sign;
+
+	while (*s) {
+		sign = *s++;
+		if ((sign != '+' && sign != '-') || perm_bit(&s, &first))
+			return -EINVAL;
+		last = first;
+		if (*s == '-') {
+			s++;
+			if (perm_bit(&s, &last) || last < first)
+				return -EINVAL;
+		}
+		for (bit = first; bit <= last; bit++)
+			if (sign == '+')
+				set_bit_inv(bit, mask);
+			else
+				clear_bit_inv(bit, mask);
+		while (*s == ',' || *s == '\n')
+			s++;
+	}
+	return 0;
+}
+
+/* "[0x]HEX[\n]": the bits from the left, the ones not given clear */
+static int parse_perm_hex(const char *s, unsigned long *mask)
+{
+	unsigned int bit = 0;
+	int nibble, i;
+
+	bitmap_zero(mask, 256);
+	if (s[0] == '0' && s[1] == 'x')
+		s += 2;
+	else if (s[0] == 'x')
+		s++;
+	for (; bit < 256 && (nibble = hex_to_bin(*s)) >= 0; s++, bit += 4)
+		for (i = 0; i < 4; i++)
+			if (nibble & (8 >> i))
+				set_bit_inv(bit + i, mask);
+	if (*s == '\n')
+		s++;
+	return *s ? -EINVAL : 0;
+}
+
+int sim_ap_store_perm(bool adapters, const char *buf)
+{
+	DECLARE_BITMAP(mask, 256);
+	bool changed = false;
+	int ret;
+
+	mutex_lock(&ap_perms_mutex);
+	if (*buf == '+' || *buf == '-') {
+		bitmap_copy(mask, adapters ? perms.apm : perms.aqm, 256);
+		ret = parse_perm_terms(buf, mask);
+	} else {
+		ret = parse_perm_hex(buf, mask);
+	}
+	if (!ret)
+		ret = commit_perm(adapters, mask, &changed);
+	mutex_unlock(&ap_perms_mutex);
+	if (!ret && changed)
+		revise_bindings();
+	return ret;
+}
+
+void sim_ap_read_perm(bool adapters, unsigned long *mask)
+{
+	mutex_lock(&ap_perms_mutex);
+	bitmap_copy(mask, adapters ? perms.apm : perms.aqm, 256);
+	mutex_unlock(&ap_perms_mutex);
+}
+
+int sim_ap_next_queue(int apqn)
+{
+	struct ap_config_info info;
+
+	sim_ap_host_get(&info);
+	do
+		apqn = next_config_apqn(&info, apqn);
+	while (apqn >= 0 && !sim_ap_queue_dev(apqn));
+	return apqn;
 }
 
 /*

@@ -436,7 +436,8 @@ ssize_t shim_attr_show(struct device *dev, const char *name, char *buf)
 	return ret;
 }
 
-ssize_t shim_attr_store(struct device *dev, const char *name, const char *val)
+ssize_t sim_attr_store(struct device *dev, const char *name, const char *buf,
+		       size_t count)
 {
 	struct device_attribute *da;
 	ssize_t ret = -ENOENT;
@@ -444,7 +445,42 @@ ssize_t shim_attr_store(struct device *dev, const char *name, const char *val)
 	down_read(&dev->kn_active);
 	da = find_attr(dev, name);
 	if (da)
-		ret = da->store ? da->store(dev, da, val, strlen(val)) : -EACCES;
+		ret = da->store ? da->store(dev, da, buf, count) : -EACCES;
+	up_read(&dev->kn_active);
+	return ret;
+}
+
+ssize_t shim_attr_store(struct device *dev, const char *name, const char *val)
+{
+	return sim_attr_store(dev, name, val, strlen(val));
+}
+
+static int each_in(const struct attribute_group *grp,
+		   int (*fn)(void *arg, const char *name, unsigned int mode),
+		   void *arg)
+{
+	struct attribute **a;
+	int ret = 0;
+
+	for (a = grp && grp->attrs ? grp->attrs : NULL; a && *a && !ret; a++)
+		ret = fn(arg, (*a)->name, (*a)->mode);
+	return ret;
+}
+
+int sim_attr_for_each(struct device *dev,
+		      int (*fn)(void *arg, const char *name, unsigned int mode),
+		      void *arg)
+{
+	const struct attribute_group **g;
+	int i, ret = 0;
+
+	down_read(&dev->kn_active);
+	for (g = dev->groups; g && *g && !ret; g++)
+		ret = each_in(*g, fn, arg);
+	for (g = dev->driver_groups; g && *g && !ret; g++)
+		ret = each_in(*g, fn, arg);
+	for (i = 0; i < SHIM_EXTRA_GROUPS && !ret; i++)
+		ret = each_in(dev->extra[i], fn, arg);
 	up_read(&dev->kn_active);
 	return ret;
 }

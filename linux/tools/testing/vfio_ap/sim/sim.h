@@ -26,6 +26,15 @@ void sim_ap_host_set(const unsigned long *apm, const unsigned long *aqm,
 void sim_ap_host_get(struct ap_config_info *info);
 /* /sys/bus/ap/apmask and aqmask: bits set = kept for the host's drivers */
 int sim_ap_write_perm(bool adapters, const unsigned long *mask);
+/*
+ * The same files as sysfs takes them: "0x" and hex digits, the bits from
+ * the left (the whole mask), or "+N[-M]" and "-N[-M]" terms joined by
+ * commas (changes of the mask); -EINVAL, or -EBUSY as above
+ */
+int sim_ap_store_perm(bool adapters, const char *buf);
+void sim_ap_read_perm(bool adapters, unsigned long *mask);
+/* the APQN of the next queue device after @apqn (-1: the first), or -1 */
+int sim_ap_next_queue(int apqn);
 /* "vfio_ap", "default", or NULL when there is no such queue device */
 const char *sim_ap_queue_driver(int apqn);
 struct device *sim_ap_queue_dev(int apqn);
@@ -122,6 +131,20 @@ unsigned long sim_vfio_errors(void);	/* core-level misuse seen */
 
 int sim_attr_write(struct device *dev, const char *name, const char *val);
 ssize_t sim_attr_read(struct device *dev, const char *name, char *buf);
+/* a sysfs write: @count bytes of @buf (NUL-terminated) to the store */
+ssize_t sim_attr_store(struct device *dev, const char *name, const char *buf,
+		       size_t count);
+/*
+ * Call @fn with the name and mode of each attribute of @dev, until it
+ * returns other than 0 (returned); the attributes stay while it runs.
+ */
+int sim_attr_for_each(struct device *dev,
+		      int (*fn)(void *arg, const char *name, unsigned int mode),
+		      void *arg);
+/* the mdev core's parent (the matrix device) and its type's attributes */
+struct device *sim_mdev_parent(void);
+/* name, device_api, available_instances as the type shows them; -ENOENT */
+ssize_t sim_mdev_type_show(const char *attr, char *buf);
 
 /* ---- KVM guests ---- */
 struct kvm *sim_kvm_create(size_t mem_size, gpa_t mem_base);

@@ -346,6 +346,28 @@ unsigned int sim_mdev_available_instances(void)
 	return mdev_par ? atomic_load(&available_instances) : 0;
 }
 
+struct device *sim_mdev_parent(void)
+{
+	return mdev_par ? mdev_par->dev : NULL;
+}
+
+/* the mdev core's own attributes of the type, as Linux 6.12 shows them */
+ssize_t sim_mdev_type_show(const char *attr, char *buf)
+{
+	struct mdev_type *type = mdev_par ? mdev_par->types[0] : NULL;
+
+	if (!type)
+		return -ENODEV;
+	if (!strcmp(attr, "name"))
+		return sysfs_emit(buf, "%s\n", type->pretty_name ?
+				  type->pretty_name : type->sysfs_name);
+	if (!strcmp(attr, "device_api"))
+		return sysfs_emit(buf, "%s\n", mdev_par->mdev_driver->device_api);
+	if (!strcmp(attr, "available_instances"))
+		return sysfs_emit(buf, "%u\n", sim_mdev_available_instances());
+	return -ENOENT;
+}
+
 void mdev_unregister_parent(struct mdev_parent *parent)
 {
 	mdev_par = NULL;
