@@ -15,6 +15,8 @@ PKGS="$PKGS libc6-dev-s390x-cross cpio"
 PKGS="$PKGS clang libclang-rt-14-dev"
 # the libvirt check (no daemon runs: virsh uses libvirt's embedded driver)
 PKGS="$PKGS libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu"
+# the simulator's sysfs tree (FUSE) and the real mdevctl driving it
+PKGS="$PKGS libfuse3-dev fuse3 mdevctl"
 
 missing=
 for p in $PKGS; do

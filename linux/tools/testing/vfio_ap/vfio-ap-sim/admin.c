@@ -58,6 +58,10 @@ struct sim_server {
 	char dir[200];
 	int admin_fd;
 	struct mdev_entry mdevs[MAX_MDEVS];
+	/* one more file served in the loop: the sysfs tree's FUSE channel */
+	int watch_fd;
+	void (*watch_ready)(void *arg);
+	void *watch_arg;
 };
 
 static int listen_on(const char *dir, const char *name)
@@ -308,6 +312,70 @@ static int remove_mdev(struct sim_server *s, const char *uuid)
 	return 0;
 }
 
+int sim_server_for_each_mdev(struct sim_server *s,
+			     int (*fn)(void *arg, struct mdev_device *mdev),
+			     void *arg)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < MAX_MDEVS && !ret; i++)
+		if (s->mdevs[i].mdev)
+			ret = fn(arg, s->mdevs[i].mdev);
+	return ret;
+}
+
+struct mdev_device *sim_server_find_mdev(struct sim_server *s, const char *uuid)
+{
+	struct mdev_entry *e = find_mdev(s, uuid);
+
+	return e ? e->mdev : NULL;
+}
+
+static bool has_clients(struct mdev_entry *e)
+{
+	int i;
+
+	reap_clients(e, false);
+	for (i = 0; i < MAX_CONNS; i++)
+		if (e->clients[i].used)
+			return true;
+	return false;
+}
+
+/*
+ * As the mdev core removes a device that user space holds: ask for it
+ * back (the device request), again each second, until its clients have
+ * gone.  Unlike the kernel, which waits for ever, give up after
+ * @wait_ms with -EBUSY and leave the mdev as it was.
+ */
+int sim_server_release_mdev(struct sim_server *s, const char *uuid,
+			    int wait_ms)
+{
+	struct mdev_entry *e = find_mdev(s, uuid);
+	struct vfio_device *vdev;
+	int waited = 0;
+
+	if (!e)
+		return -ENODEV;
+	for (; has_clients(e); waited += 10) {
+		if (waited >= wait_ms)
+			return -EBUSY;
+		vdev = sim_vfio_of(&e->mdev->dev);
+		if (vdev && waited % 1000 == 0)
+			vdev->ops->request(vdev, waited / 1000);
+		usleep(10000);
+	}
+	return remove_mdev(s, uuid);
+}
+
+void sim_server_watch(struct sim_server *s, int fd, void (*ready)(void *arg),
+		      void *arg)
+{
+	s->watch_fd = fd;
+	s->watch_ready = ready;
+	s->watch_arg = arg;
+}
+
 int sim_server_start(const char *dir, const char *apm, const char *aqm,
 		     const char *adm, struct sim_server **server)
 {
@@ -326,6 +394,7 @@ int sim_server_start(const char *dir, const char *apm, const char *aqm,
 	if (!s)
 		return -ENOMEM;
 	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	s->watch_fd = -1;
 	s->admin_fd = listen_on(dir, "admin.sock");
 	if (s->admin_fd < 0) {
 		ret = s->admin_fd;
@@ -626,11 +695,14 @@ static void serve_admin(struct sim_server *s)
 
 void sim_server_poll(struct sim_server *s, int timeout_ms)
 {
-	struct pollfd pfd[MAX_MDEVS + 1];
-	struct mdev_entry *which[MAX_MDEVS + 1];
+	struct pollfd pfd[MAX_MDEVS + 2];
+	struct mdev_entry *which[MAX_MDEVS + 2];
 	int i, n = 0;
 
 	pfd[n] = (struct pollfd){ .fd = s->admin_fd, .events = POLLIN };
+	which[n++] = NULL;
+	/* a negative fd is left out by poll() */
+	pfd[n] = (struct pollfd){ .fd = s->watch_fd, .events = POLLIN };
 	which[n++] = NULL;
 	for (i = 0; i < MAX_MDEVS; i++) {
 		if (!s->mdevs[i].mdev)
@@ -642,8 +714,11 @@ void sim_server_poll(struct sim_server *s, int timeout_ms)
 	}
 	if (poll(pfd, n, timeout_ms) <= 0)
 		return;
+	/* the watched file also on an error: an unmounted FUSE channel */
+	if (pfd[1].revents)
+		s->watch_ready(s->watch_arg);
 	for (i = 0; i < n; i++) {
-		if (!(pfd[i].revents & POLLIN))
+		if (i == 1 || !(pfd[i].revents & POLLIN))
 			continue;
 		if (which[i])
 			accept_client(which[i]);

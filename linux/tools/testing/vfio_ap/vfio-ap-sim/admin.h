@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct sim_server;
+struct mdev_device;
 
 /* host with adapters @apm, domains @aqm, control domains @adm (lists) */
 int sim_server_start(const char *dir, const char *apm, const char *aqm,
@@ -32,6 +33,21 @@ int sim_server_card(const char *spec);
  */
 size_t sim_server_command(struct sim_server *server, char *line, char *out,
 			  size_t size);
+/* @fn for each mdev, until it returns other than 0 (returned) */
+int sim_server_for_each_mdev(struct sim_server *server,
+			     int (*fn)(void *arg, struct mdev_device *mdev),
+			     void *arg);
+struct mdev_device *sim_server_find_mdev(struct sim_server *server,
+					 const char *uuid);
+/*
+ * Remove an mdev as sysfs's remove does: its user is asked to let go
+ * (device request) and waited for, up to @wait_ms (then -EBUSY).
+ */
+int sim_server_release_mdev(struct sim_server *server, const char *uuid,
+			    int wait_ms);
+/* serve @fd in the loop too: @ready(@arg) when it can be read */
+void sim_server_watch(struct sim_server *server, int fd,
+		      void (*ready)(void *arg), void *arg);
 /* wait up to @timeout_ms for connections and admin commands, serve them */
 void sim_server_poll(struct sim_server *server, int timeout_ms);
 /* remove every mdev (their clients are disconnected), unload, clean up */

@@ -25,6 +25,7 @@
 #include "admin.h"
 #include "hostile.h"
 #include "state.h"
+#include "sysfs_fuse.h"
 #include "../lockval/lockval.h"
 #include "sim.h"
 #include "vfio_user.h"
@@ -96,6 +97,8 @@ static void usage(FILE *f)
 		"                    vfio-user replies: wrong-size, wrong-id,\n"
 		"                    extra-fds, no-fd, bad-region, garbage,\n"
 		"                    no-reply, cut, random)\n"
+		"                   [--sysfs DIR]  (the host's sysfs, mounted\n"
+		"                    at DIR with FUSE)\n"
 		"                   [--daemon --pidfile FILE]\n"
 		"       vfio-ap-sim --dir DIR --admin COMMAND [ARGS...]\n"
 		"LIST: ids such as 0-15,32; defaults: 0-15 each.\n"
@@ -208,12 +211,15 @@ int main(int argc, char **argv)
 		{ "x-hostile", required_argument, NULL, 'H' },
 		{ "daemon", no_argument, NULL, 'b' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "sysfs", required_argument, NULL, 'S' },
 		{ "admin", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	const char *dir = NULL, *apm = "0-15", *aqm = "0-15", *adm = "0-15";
 	const char *pidfile = NULL, *mdevs[64], *defines[64], *cards[64];
+	const char *sysfs_dir = NULL;
+	struct sim_sysfs *sysfs = NULL;
 	int nmdevs = 0, ndefines = 0, ncards = 0, opt, i, ready_fd = -1, ret;
 	int lock_fd;
 	long holder;
@@ -294,6 +300,7 @@ int main(int argc, char **argv)
 			break;
 		case 'b': daemon = true; break;
 		case 'p': pidfile = optarg; break;
+		case 'S': sysfs_dir = optarg; break;
 		case 'A': admin = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -381,6 +388,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* last: a file of the tree must not show a half-started host */
+	ret = sysfs_dir ? sim_sysfs_mount(server, sysfs_dir, &sysfs) : 0;
+	if (ret) {
+		fprintf(stderr, "vfio-ap-sim: --sysfs %s: cannot mount: %s\n",
+			sysfs_dir, strerror(-ret));
+		sim_server_stop(server);
+		return 1;
+	}
 	if (pidfile && write_pidfile(pidfile)) {
 		fprintf(stderr, "vfio-ap-sim: cannot write %s\n", pidfile);
 		sim_server_stop(server);
@@ -401,6 +416,8 @@ int main(int argc, char **argv)
 		sim_server_poll(server, 200);
 
 	fprintf(stderr, "vfio-ap-sim: stopping\n");
+	if (sysfs)
+		sim_sysfs_unmount(sysfs);
 	sim_server_stop(server);
 	if (pidfile)
 		unlink(pidfile);
