@@ -32,7 +32,7 @@ KMAKE    = $(MAKE) $(KJOBS) -C $(KSRC) ARCH=s390 CROSS_COMPILE=s390x-linux-gnu-
 MODMAKE  = $(KMAKE) M=$(MODDIR) VFIO_AP_UAPI=$(TOP)/include/uapi
 
 .PHONY: all deps kernel-prepare module checkpatch docs harness check-harness \
-	check-tsan check-asan check bench demo clean qemu check-qtest check-libvirt \
+	check-tsan check-asan check bench demo clean qemu check-qtest check-libvirt check-mdevctl \
 	check-linux linux-guest demo-parts fuzz fuzz-targets check-fuzz \
 	checkpatch-qemu qemu-fuzz check-qtest-asan
 
@@ -279,6 +279,13 @@ check-libvirt: qemu
 	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
 	tests/libvirt/check.sh $(QEMU_BIN) $(VFIO_AP_SIM)
 
+# Debian's mdevctl and the shell against the simulator's sysfs tree over
+# /sys (in a mount namespace of their own); QEMU attaches what mdevctl made
+check-mdevctl: qemu $(GUEST_INSN)
+	+$(MAKE) -C $(HARNESS) $(VFIO_AP_SIM)
+	/usr/bin/python3 tests/mdevctl/check.py $(QEMU_BIN) $(VFIO_AP_SIM) \
+		$(GUEST_INSN) tests/qtest/vfio-ap-guest.h
+
 # the driver in its harness, then QEMU's vfio-ap on the simulated backend
 # the main job: a Linux guest uses the simulated cards through the device
 demo: deps qemu $(LGUEST_INITRD)
@@ -433,7 +440,7 @@ checkpatch-qemu: $(STAMP)/qemu-patched
 # Each step is a sub-make; a failing step does not stop the later ones, so one
 # run shows every problem.  The exit status is non-zero if any step failed.
 CHECK_STEPS := module checkpatch docs check-harness check-tsan check-asan check-fuzz check-qtest \
-	       check-qtest-asan check-linux checkpatch-qemu check-libvirt
+	       check-qtest-asan check-linux checkpatch-qemu check-libvirt check-mdevctl
 
 check: deps
 	@sum="  PASS  deps"; failed=; \

@@ -13,7 +13,6 @@ Usage: demo-qemu.py QEMU-BINARY VFIO-AP-SIM-BINARY GUEST-ELF GUEST-HEADER
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ap_guest import RESULTS, guest_layout, qci_address, qci_ids  # noqa: E402
 from qmp_client import Qmp  # noqa: E402
 from qtest_client import Qtest  # noqa: E402
 from sim_process import start_sim, stop_all  # noqa: E402
@@ -28,34 +28,19 @@ from sim_process import start_sim, stop_all  # noqa: E402
 UUID = "62177883-f1bb-47f0-914d-32a22e3a8804"
 
 
-def guest_layout(header):
-    """The record numbers and addresses of tests/qtest/vfio-ap-guest.h."""
-    text = open(header).read()
-    body = re.search(r"enum \{(.*?)\};", text, re.S).group(1)
-    recs, n = {}, 0
-    for name, offset in re.findall(r"^\s*(REC_\w+)(?:\s*=\s*REC_RSA\s*\+\s*(\d+))?",
-                                   body, re.M):
-        n = recs["REC_RSA"] + int(offset) if offset else n
-        recs[name] = n
-        n += 1
-    return recs
-
-
 def show_guest(qemu, sim, guest, header, admin, tmp):
     """The bare-metal guest uses the queues; what it saw, step by step."""
-    results = 0x70000
+    results = RESULTS
     recs = guest_layout(header)
-    qci1 = results + 64 + recs["REC_COUNT"] * 32    # AP_GUEST_QCI1
+    qci1 = qci_address(recs)
 
     def rec(name, plus=0):
         base = results + 64 + (recs[name] + plus) * 32
         return [qt.readq(base + 8 * i) for i in range(4)]
 
     def qci_masks(addr):
-        def ids(off):
-            return [i for i in range(256)
-                    if qt.readb(addr + off + i // 8) & (0x80 >> (i % 8))]
-        return f"adapters {ids(16)}, domains {ids(48)}"
+        adapters, domains = qci_ids(qt, addr)
+        return f"adapters {adapters}, domains {domains}"
 
     def wait_stage(stage):
         for _ in range(3000):

@@ -7,14 +7,21 @@
 #
 # libvirt's embedded driver runs as an unprivileged user (as root it wants
 # the libvirt-qemu user), so everything it reads is put in a scratch folder.
+# The mdev is made as on a real host: by Debian's mdevctl, through the
+# simulator's sysfs tree mounted over /sys in a mount namespace of this
+# script's own (with a scratch /etc/mdevctl.d).
 set -euo pipefail
+
+[ "$(id -u)" = 0 ] || { echo "libvirt check: needs root (to run virsh as nobody)"; exit 1; }
+if [ "${VFIO_AP_LIBVIRT_NS:-}" != 1 ]; then
+	exec unshare -m --propagation private env VFIO_AP_LIBVIRT_NS=1 "$0" "$@"
+fi
 
 qemu=$(readlink -f "$1")
 sim=$(readlink -f "$2")
 uuid=62177883-f1bb-47f0-914d-32a22e3a8804
 fails=0 passes=0
 
-[ "$(id -u)" = 0 ] || { echo "libvirt check: needs root (to run virsh as nobody)"; exit 1; }
 tmp=$(mktemp -d /tmp/vfio-ap-libvirt-XXXXXX)
 sim_pid=
 cleanup() {
@@ -68,10 +75,34 @@ echo "# libvirt: -device '$device'"
 grep -q -- "-cpu max" <<<"$argv" && result ok "with <cpu mode='maximum'/>: -cpu max" ||
 	result no "with <cpu mode='maximum'/>: -cpu max"
 
-# 2. our QEMU takes that line, the backend swapped for the simulator's
-"$sim" --dir "$tmp/sim" --mdev "${uuid%?}1" 2>"$tmp/sim.log" &
+# 2. libvirt's own limit: one vfio-ap hostdev per domain
+domain 2 > "$tmp/two.xml"
+if out=$(virsh_native "$tmp/two.xml" 2>&1); then
+	result no "libvirt refuses a second vfio-ap hostdev"
+else
+	grep -q "Only one hostdev of model vfio-ap is supported" <<<"$out" &&
+		result ok "libvirt refuses a second vfio-ap hostdev" ||
+		{ echo "$out"; result no "libvirt refuses a second vfio-ap hostdev"; }
+fi
+
+# 3. our QEMU takes that line, the backend swapped for the simulator's, on
+# an mdev that mdevctl made (after libvirt's runs: it reads the real /sys)
+mount -t tmpfs tmpfs /etc/mdevctl.d
+mkdir -p /etc/mdevctl.d/scripts.d/callouts /etc/mdevctl.d/scripts.d/notifiers
+"$sim" --dir "$tmp/sim" --sysfs /sys 2>"$tmp/sim.log" &
 sim_pid=$!
-for _ in $(seq 500); do [ -S "$tmp/sim/${uuid%?}1.sock" ] && break; sleep 0.01; done
+for _ in $(seq 500); do [ -e /sys/class/mdev_bus/matrix ] && break; sleep 0.01; done
+mdev="${uuid%?}1"
+mdevctl define -u "$mdev" -p matrix -t vfio_ap-passthrough &&
+	mdevctl modify -u "$mdev" --addattr=assign_adapter --value=1 &&
+	mdevctl modify -u "$mdev" --addattr=assign_domain --value=1 &&
+	mdevctl start -u "$mdev" && [ -S "$tmp/sim/$mdev.sock" ] &&
+	result ok "mdevctl made the mdev libvirt names, in the simulator" ||
+	{ cat "$tmp/sim.log"; result no "mdevctl made the mdev libvirt names, in the simulator"; }
+sysfsdev=$(sed 's|.*"sysfsdev":"\([^"]*\)".*|\1|' <<<"$device")
+[ "$(readlink -f "$sysfsdev")" = "/sys/devices/vfio_ap/matrix/$mdev" ] &&
+	result ok "libvirt's sysfsdev is that mdev in the host's sysfs" ||
+	result no "libvirt's sysfsdev is that mdev in the host's sysfs"
 device=$(sed "s|\"sysfsdev\":\"/sys/bus/mdev/devices/\([^\"]*\)\"|\"socket\":\"$tmp/sim/\1.sock\"|" <<<"$device")
 echo "# ours:    -device '$device'"
 answer=$(printf '%s\n' '{"execute":"qmp_capabilities"}' \
@@ -82,16 +113,6 @@ answer=$(printf '%s\n' '{"execute":"qmp_capabilities"}' \
 grep -q '{"return": 0}' <<<"$answer" &&
 	result ok "our QEMU realizes libvirt's device on the simulator" ||
 	{ echo "$answer"; result no "our QEMU realizes libvirt's device on the simulator"; }
-
-# 3. libvirt's own limit: one vfio-ap hostdev per domain
-domain 2 > "$tmp/two.xml"
-if out=$(virsh_native "$tmp/two.xml" 2>&1); then
-	result no "libvirt refuses a second vfio-ap hostdev"
-else
-	grep -q "Only one hostdev of model vfio-ap is supported" <<<"$out" &&
-		result ok "libvirt refuses a second vfio-ap hostdev" ||
-		{ echo "$out"; result no "libvirt refuses a second vfio-ap hostdev"; }
-fi
 
 echo "libvirt: $passes passed, $fails failed"
 [ "$fails" = 0 ]
