@@ -3,7 +3,7 @@
  * Every sysfs store of the driver, through the harness's attribute
  * plumbing: the assign and unassign attributes and ap_config of two mdevs,
  * one of them in use by a guest, and /sys/bus/ap/apmask and aqmask (which
- * ask the driver's in_use).  After each write that is refused, nothing the
+ * ask the driver's in_use), as id lists and in the AP bus's own syntax.  After each write that is refused, nothing the
  * driver shows may have changed: the mdevs' attributes, the guest's masks
  * and which driver each queue is bound to.
  *
@@ -40,6 +40,7 @@ struct snapshot {
 	char attrs[2][ARRAY_SIZE(mdev_shows)][PAGE_SIZE];
 	char guest[256];
 	const char *driver[NR_HOST_IDS * NR_HOST_IDS];
+	unsigned long perms[2][BITS_TO_LONGS(256)];	/* apmask, aqmask */
 };
 
 static struct snapshot before, after;
@@ -61,6 +62,8 @@ static void take_snapshot(struct snapshot *s, bool bindings)
 				fuzz_fail("%s unreadable: %zd", mdev_shows[i], n);
 		}
 	snprintf(s->guest, sizeof(s->guest), "%s", t_guest(guest));
+	sim_ap_read_perm(true, s->perms[0]);
+	sim_ap_read_perm(false, s->perms[1]);
 	for (i = 0; bindings && i < ARRAY_SIZE(s->driver); i++)
 		s->driver[i] = sim_ap_queue_driver(AP_MKQID(i / NR_HOST_IDS,
 							   i % NR_HOST_IDS));
@@ -79,6 +82,9 @@ static void compare_snapshots(const char *what, const char *value,
 	if (strcmp(before.guest, after.guest))
 		fuzz_fail("refused %s '%s' changed the guest: %s -> %s", what,
 			  value, before.guest, after.guest);
+	if (memcmp(before.perms, after.perms, sizeof(before.perms)))
+		fuzz_fail("refused %s '%s' changed apmask or aqmask", what,
+			  value);
 	for (i = 0; bindings && i < ARRAY_SIZE(before.driver); i++)
 		if (before.driver[i] != after.driver[i])
 			fuzz_fail("refused %s '%s' moved queue %u", what, value, i);
@@ -94,7 +100,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-#define NR_STORES (2 * ARRAY_SIZE(mdev_stores) + 2)
+/* then apmask and aqmask as lists ("1,3-5"), and in the AP bus's syntax */
+#define NR_STORES (2 * ARRAY_SIZE(mdev_stores) + 4)
 
 static bool is_bus_store(unsigned int which)
 {
@@ -111,11 +118,14 @@ static int store(unsigned int which, const char *value, const char **what)
 		*what = mdev_stores[which % nr];
 		return sim_attr_write(&mdevs[which / nr]->dev, *what, value);
 	}
-	*what = which == 2 * nr ? "apmask" : "aqmask";
+	which -= 2 * nr;
+	*what = which % 2 ? "aqmask" : "apmask";
+	perms_changed = true;
+	if (which >= 2)
+		return sim_ap_store_perm(which == 2, value);
 	if (sim_mask_parse(value, mask))
 		return -EINVAL;
-	perms_changed = true;
-	return sim_ap_write_perm(which == 2 * nr, mask);
+	return sim_ap_write_perm(which == 0, mask);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
