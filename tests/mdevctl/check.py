@@ -150,6 +150,22 @@ def mdevctl_part(sim, tmp):
     check("and no mdev is left", sorted(os.listdir(MDEVS)) == [U1])
 
 
+def admin_part(sim, tmp):
+    """the admin socket and the tree: one state"""
+    state = os.path.join(tmp, "state")
+    out = subprocess.run([sim, "--dir", state, "--admin", "read", U1,
+                          "matrix"], capture_output=True, text=True)
+    check("the admin socket reads the matrix mdevctl set",
+          out.stdout == "ok\n" + read(f"{MDEVS}/{U1}/matrix"), out.stdout)
+    subprocess.run([sim, "--dir", state, "--admin", "write", U1,
+                    "assign_domain", "4"], capture_output=True)
+    has = "01.0004" in read(f"{MDEVS}/{U1}/matrix").split()
+    subprocess.run([sim, "--dir", state, "--admin", "write", U1,
+                    "unassign_domain", "4"], capture_output=True)
+    check("an admin write shows in the tree at once", has and
+          "01.0004" not in read(f"{MDEVS}/{U1}/matrix").split())
+
+
 def shell_part():
     """echo and cat on every attribute; what the driver and bus refuse"""
     base = f"{MDEVS}/{U1}"
@@ -176,6 +192,13 @@ def shell_part():
             bad.append(f"echo {value} > {attr}: {out.stderr} {lines}")
     check("echo: assign and unassign adapters and domains, matrix follows",
           not bad, "\n".join(bad))
+    out = sh(f"echo 7 > {base}/assign_control_domain")
+    added = read(f"{base}/control_domains")
+    out2 = sh(f"echo 7 > {base}/unassign_control_domain")
+    check("echo: assign and unassign a control domain, control_domains "
+          "follows", out.returncode == 0 and added == "0002\n0007\n" and
+          out2.returncode == 0 and read(f"{base}/control_domains") == "0002\n",
+          out.stderr + out2.stderr + added)
     config = read(f"{base}/ap_config")
     out = sh(f"echo '{config.strip()}' > {base}/ap_config")
     check("ap_config written back as read", out.returncode == 0 and
@@ -329,6 +352,7 @@ def main():
         check("vfio-ap-sim serves its tree over /sys",
               os.path.exists("/sys/class/mdev_bus/matrix"), read(log.name))
         mdevctl_part(sim, tmp)
+        admin_part(sim, tmp)
         shell_part()
         guest_part(qemu, guest, header, tmp)
         proc.send_signal(signal.SIGTERM)
