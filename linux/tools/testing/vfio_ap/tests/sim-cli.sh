@@ -33,6 +33,9 @@ check "an unknown hostile mode refused" refused "$sim" --dir "$dir" --x-hostile 
 check "a hostile share of 0% refused" refused "$sim" --dir "$dir" --x-hostile cut:0
 check "a hostile share of 101% refused" refused "$sim" --dir "$dir" --x-hostile cut:101
 check "a hostile seed of 0 refused" refused "$sim" --dir "$dir" --x-hostile random:5:0
+check "--sysfs on a missing folder refused, saying why" bash -c \
+	"out=\$('$sim' --dir '$dir/nosysfs' --sysfs '$dir/no/such' 2>&1);
+	 [ \$? = 1 ] && grep -q 'cannot mount: No such file' <<<\"\$out\""
 printf '{"mdev_type":"vfio_ap-passthrough","attrs":[{"assign_adapter":"0x02"},{"assign_domain":"0x0003"}]}' \
 	> "$dir/def.json"
 check "--daemon returns once it serves" \

@@ -324,13 +324,6 @@ int sim_server_for_each_mdev(struct sim_server *s,
 	return ret;
 }
 
-struct mdev_device *sim_server_find_mdev(struct sim_server *s, const char *uuid)
-{
-	struct mdev_entry *e = find_mdev(s, uuid);
-
-	return e ? e->mdev : NULL;
-}
-
 static bool has_clients(struct mdev_entry *e)
 {
 	int i;

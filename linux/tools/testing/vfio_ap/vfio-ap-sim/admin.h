@@ -37,8 +37,6 @@ size_t sim_server_command(struct sim_server *server, char *line, char *out,
 int sim_server_for_each_mdev(struct sim_server *server,
 			     int (*fn)(void *arg, struct mdev_device *mdev),
 			     void *arg);
-struct mdev_device *sim_server_find_mdev(struct sim_server *server,
-					 const char *uuid);
 /*
  * Remove an mdev as sysfs's remove does: its user is asked to let go
  * (device request) and waited for, up to @wait_ms (then -EBUSY).

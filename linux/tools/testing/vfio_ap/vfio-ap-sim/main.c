@@ -398,6 +398,8 @@ int main(int argc, char **argv)
 	}
 	if (pidfile && write_pidfile(pidfile)) {
 		fprintf(stderr, "vfio-ap-sim: cannot write %s\n", pidfile);
+		if (sysfs)
+			sim_sysfs_unmount(sysfs);
 		sim_server_stop(server);
 		return 1;
 	}
