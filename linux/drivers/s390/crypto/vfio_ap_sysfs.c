@@ -425,15 +425,16 @@ static ssize_t ap_config_store(struct device *dev,
 
 	mutex_lock(&ap_perms_mutex);
 	get_update_locks_for_mdev(matrix_mdev);
+	/* in Linux 6.12's order: the APQNs first, then the ids' range */
+	ret = validate_apqns(matrix_mdev, new.apm, new.aqm);
+	if (ret)
+		goto out;
 	if (beyond(new.apm, matrix_mdev->matrix.apm_max, AP_DEVICES) ||
 	    beyond(new.aqm, matrix_mdev->matrix.aqm_max, AP_DOMAINS) ||
 	    beyond(new.adm, matrix_mdev->matrix.adm_max, AP_DOMAINS)) {
 		ret = -ENODEV;
 		goto out;
 	}
-	ret = validate_apqns(matrix_mdev, new.apm, new.aqm);
-	if (ret)
-		goto out;
 	old_apcb = matrix_mdev->shadow_apcb;
 	replace_matrix(matrix_mdev, &new);
 	vfio_ap_mdev_filter_matrix(matrix_mdev);

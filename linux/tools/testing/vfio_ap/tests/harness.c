@@ -83,14 +83,20 @@ void t_host(const char *apm, const char *aqm, const char *adm)
 	sim_ap_host_set(a, q, d);
 }
 
-void t_machine_up(const char *apm, const char *aqm, const char *adm)
+void t_machine_up_max(unsigned int na, unsigned int nd, const char *apm,
+		      const char *aqm, const char *adm)
 {
 	allocs_at_start = shim_allocations_live();
 	lockval_reset_failures();
 	shim_warn_ons = 0;
-	sim_ap_init(true, 255, 255);
+	sim_ap_init(true, na, nd);
 	t_host(apm, aqm, adm);
 	CHECK_EQ_INT(sim_driver_load(), 0);
+}
+
+void t_machine_up(const char *apm, const char *aqm, const char *adm)
+{
+	t_machine_up_max(255, 255, apm, aqm, adm);
 }
 
 void t_machine_down(void)

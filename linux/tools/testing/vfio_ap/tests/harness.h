@@ -30,6 +30,9 @@ int t_done(void);
  * as "0-15"), every queue free for vfio_ap, and the driver loaded.
  */
 void t_machine_up(const char *apm, const char *aqm, const char *adm);
+/* the same on a host whose highest adapter id is @na, domain id @nd */
+void t_machine_up_max(unsigned int na, unsigned int nd, const char *apm,
+		      const char *aqm, const char *adm);
 /* unload and check: no leak, no pin, no lock report, no warning */
 void t_machine_down(void);
 

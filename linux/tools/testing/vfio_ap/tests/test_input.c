@@ -130,6 +130,47 @@ static void test_several_errors(void)
 	t_machine_down();
 }
 
+/*
+ * The same on a host of adapters and domains 0-15: an id beyond them
+ * (-ENODEV) is checked after the APQNs, as Linux 6.12 checks it.
+ */
+static void test_several_errors_small_host(void)
+{
+	/* 07.0003 is the host's, 08.0003 the other mdev's; 0x14 is beyond */
+	static const struct { const char *val; int err; } two[] = {
+		{ "0x0180080000,0x1,0x0", -EADDRNOTAVAIL },
+		{ "0x0080080000,0x1,0x0", -EADDRINUSE },
+		{ "0x0080,0x1000100000,0x0", -EADDRINUSE },
+		{ "0x0100,0x1000100000,0x0", -EADDRNOTAVAIL },
+		{ "0x0080080000,0x1,0xz", -EINVAL },
+		{ "0x0180,0x4,0x000008", -ENODEV },
+		{ "0x0000080000,0x4,0x0", -ENODEV },
+	};
+	struct mdev_device *m, *other;
+	DECLARE_BITMAP(mask, 256);
+	char before[600], after[600];
+	unsigned int i;
+
+	t_machine_up_max(15, 15, "0-15", "0-15", "0-15");
+	other = t_mdev_with(UUID2, "8", "3");
+	m = t_mdev_with(UUID1, "7-8", "1");
+	sim_mask_parse("7", mask);
+	CHECK_EQ_INT(sim_ap_write_perm(true, mask), 0);
+	sim_mask_parse("3", mask);
+	CHECK_EQ_INT(sim_ap_write_perm(false, mask), 0);
+	state(m, before, sizeof(before));
+	for (i = 0; i < ARRAY_SIZE(two); i++) {
+		if (!t_check_int(t_write(m, "ap_config", two[i].val),
+				 two[i].err, two[i].val, __FILE__, __LINE__))
+			continue;
+		state(m, after, sizeof(after));
+		CHECK_EQ_STR(after, before);
+	}
+	sim_mdev_remove(m);
+	sim_mdev_remove(other);
+	t_machine_down();
+}
+
 /* ap_config takes what Linux 6.12's parser takes, and means the same */
 static void test_ap_config_forms(void)
 {
@@ -381,6 +422,8 @@ int main(void)
 	t_run("bad sysfs writes: clear errors, nothing changed", test_sysfs_input);
 	t_run("ap_config takes Linux 6.12's forms", test_ap_config_forms);
 	t_run("several errors in one write: 6.12's code", test_several_errors);
+	t_run("several errors on a host of 16 x 16: 6.12's code",
+	      test_several_errors_small_host);
 	t_run("the mdev type's instances as in 6.12", test_type_instances);
 	t_run("a guest without a crypto control block", test_open_without_crycb);
 	t_run("bad VFIO ioctl arguments", test_ioctl_input);
