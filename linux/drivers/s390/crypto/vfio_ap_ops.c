@@ -46,14 +46,18 @@ static void start_resets(struct ap_matrix_mdev *matrix_mdev)
 		vfio_ap_queue_reset_start(q);
 }
 
-/* after the batch: -EIO if the reset of any queue of the mdev failed */
+/*
+ * After the batch: -EIO unless every queue of the mdev answered 00, as in
+ * Linux 6.12.  A queue that is deconfigured or checkstopped may stay in
+ * the guest, but it was not reset.
+ */
 static int resets_result(struct ap_matrix_mdev *matrix_mdev)
 {
 	struct vfio_ap_queue *q;
 
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	list_for_each_entry(q, &matrix_mdev->qlist, mdev_qnode)
-		if (!vfio_ap_queue_usable(q))
+		if (q->reset_rc != AP_RESPONSE_NORMAL)
 			return -EIO;
 	return 0;
 }

@@ -88,7 +88,8 @@ static void send_zapq(struct vfio_ap_queue *q)
  * The queue is not usable until vfio_ap_finish_resets() has seen the reset
  * through.  A queue already in the batch is not zeroized twice; one no
  * longer in the host configuration is not touched, and its interrupt
- * resources go back at once (the adapter cannot write the NIB any more).
+ * resources go back at once (the adapter cannot write the NIB any more);
+ * its reset counts as answered "not available".
  */
 void vfio_ap_queue_reset_start(struct vfio_ap_queue *q)
 {
@@ -97,6 +98,8 @@ void vfio_ap_queue_reset_start(struct vfio_ap_queue *q)
 	if (q->resetting)
 		return;
 	if (!apqn_in_host(q->apqn)) {
+		/* what a ZAPQ would answer */
+		q->reset_rc = AP_RESPONSE_Q_NOT_AVAIL;
 		vfio_ap_irq_release(q);
 		return;
 	}

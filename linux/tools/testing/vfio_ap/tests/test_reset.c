@@ -111,6 +111,47 @@ static void test_busy_retried(void)
 	t_machine_down();
 }
 
+/*
+ * VFIO_DEVICE_RESET succeeds only if every queue's reset answered 00, as
+ * in Linux 6.12: a queue that is deconfigured (03) or checkstopped (04)
+ * may stay in the guest, where it shows as such, but it was not reset.
+ */
+static void test_reset_gone_queue_fails(void)
+{
+	static const int codes[] = { AP_RESPONSE_DECONFIGURED,
+				     AP_RESPONSE_CHECKSTOPPED };
+	struct mdev_device *m;
+	struct sim_ap_hw *hw;
+	struct kvm *kvm;
+	unsigned int i;
+
+	t_machine_up("0-3", "0-3", "0");
+	m = t_mdev_with(UUID1, "1-2", "1");
+	kvm = t_attach(m, 0);
+	hw = sim_ap_hw(AP_MKQID(2, 1));
+	for (i = 0; i < ARRAY_SIZE(codes); i++) {
+		/* the ZAPQ itself answers it */
+		hw->zapq_rc = codes[i];
+		CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_RESET, NULL),
+			     -EIO);
+		CHECK_EQ_STR(t_guest(kvm), "1-2 1 -");
+		hw->zapq_rc = 0;
+		CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_RESET, NULL),
+			     0);
+		/* the ZAPQ is taken, then TAPQ answers it */
+		hw->tapq_rc = codes[i];
+		CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_RESET, NULL),
+			     -EIO);
+		CHECK_EQ_STR(t_guest(kvm), "1-2 1 -");
+		hw->tapq_rc = 0;
+		CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_RESET, NULL),
+			     0);
+	}
+	t_detach(m, kvm);
+	sim_mdev_remove(m);
+	t_machine_down();
+}
+
 /* a thread detaching guest A (or resetting its device) */
 struct bg_op {
 	struct mdev_device *m;
@@ -345,6 +386,8 @@ int main(void)
 	t_run("16 stuck resets cost one bound", test_stuck_batch_one_bound);
 	t_run("slow resets finish together", test_slow_batch);
 	t_run("busy ZAPQ asked again within the bound", test_busy_retried);
+	t_run("a queue deconfigured or checkstopped fails the device reset",
+	      test_reset_gone_queue_fails);
 	t_run("another guest's PQAP is answered during a reset wait",
 	      test_other_guest_not_blocked);
 	t_run("a queue being reset cannot be reached",
