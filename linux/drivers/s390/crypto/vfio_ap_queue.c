@@ -279,13 +279,12 @@ static ssize_t status_show(struct device *dev, struct device_attribute *attr,
 	const char *state;
 
 	mutex_lock(&matrix_dev->mdevs_lock);
-	/* none yet while the queue is being probed, none left once removed */
+	/*
+	 * No driver data yet while the queue is being probed, none left
+	 * while it is removed: no mdev has it then (Linux 6.12's answer)
+	 */
 	q = dev_get_drvdata(dev);
-	if (!q) {
-		mutex_unlock(&matrix_dev->mdevs_lock);
-		return -ENODEV;
-	}
-	matrix_mdev = q->matrix_mdev;
+	matrix_mdev = q ? q->matrix_mdev : NULL;
 	if (!matrix_mdev)
 		state = "unassigned";
 	else if (matrix_mdev->kvm &&

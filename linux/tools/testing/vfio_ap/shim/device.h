@@ -133,6 +133,8 @@ ssize_t shim_attr_show(struct device *dev, const char *name, char *buf);
 ssize_t shim_attr_store(struct device *dev, const char *name, const char *buf);
 /* for tests: called inside sysfs_create_group, after the group appears */
 extern void (*shim_after_create_group)(struct device *dev);
+/* called as a group is about to be removed, while it can still be read */
+extern void (*shim_before_remove_group)(struct device *dev);
 
 #define MODULE_DESCRIPTION(x)
 #define MODULE_LICENSE(x)

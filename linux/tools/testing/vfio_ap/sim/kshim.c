@@ -343,11 +343,15 @@ int sysfs_create_group(struct kobject *kobj, const struct attribute_group *grp)
 	return ret;
 }
 
+void (*shim_before_remove_group)(struct device *dev);
+
 void sysfs_remove_group(struct kobject *kobj, const struct attribute_group *grp)
 {
 	struct device *dev = kobj_to_dev(kobj);
 	int i;
 
+	if (shim_before_remove_group)
+		shim_before_remove_group(dev);
 	down_write(&dev->kn_active);
 	for (i = 0; i < SHIM_EXTRA_GROUPS; i++)
 		if (dev->extra[i] == grp)

@@ -1236,7 +1236,7 @@ static int op_read_status(struct worker *w)
 	pthread_rwlock_unlock(&qdevs);
 	if (!dev)
 		return RES_ST(3);
-	if (r == -ENODEV || r == -ENOENT)	/* probing or not ours */
+	if (r == -ENOENT)	/* not vfio_ap's */
 		return r;
 	for (k = 0; k < 3; k++) {
 		char want[20];
