@@ -77,38 +77,74 @@ void vfio_ap_irq_release(struct vfio_ap_queue *q)
 }
 
 /*
- * The guest's AQIC(off).  Turning off is asynchronous: the resources go
- * back once a TAPQ shows the interrupts off, here or at the next AQIC,
- * reset or detach, never on a guess (no wait: mdevs_lock is held).
+ * The guest's AQIC(off), or the answer to a failed AQIC(on).  Turning off
+ * is asynchronous: the resources go back once a TAPQ shows the interrupts
+ * off, here or at the next AQIC, reset or detach, never on a guess (no
+ * wait: mdevs_lock is held).
  */
 static struct ap_queue_status irq_disable(struct vfio_ap_queue *q)
 {
 	struct ap_queue_status status;
 
 	status = ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
-	if (vfio_ap_rc_means_gone(status.response_code)) {
-		vfio_ap_irq_release(q);
-	} else if (status.response_code == AP_RESPONSE_NORMAL ||
-		   status.response_code == AP_RESPONSE_OTHERWISE_CHANGED) {
+	switch (status.response_code) {
+	case AP_RESPONSE_NORMAL:
+	case AP_RESPONSE_OTHERWISE_CHANGED:
 		if (!ap_tapq(q->apqn, NULL).irq_enabled)
 			vfio_ap_irq_release(q);
-	} else {
-		pr_warn("queue %02x.%04x: AQIC(off) response code 0x%02x, interrupt resources kept\n",
-			AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn),
-			status.response_code);
+		break;
+	case AP_RESPONSE_Q_NOT_AVAIL:
+	case AP_RESPONSE_DECONFIGURED:
+	case AP_RESPONSE_CHECKSTOPPED:
+		vfio_ap_irq_release(q);
+		break;
+	case AP_RESPONSE_RESET_IN_PROGRESS:
+	case AP_RESPONSE_BUSY:
+		/* a reset turns them off: confirmed at the next TAPQ */
+		break;
+	default:
+		/* a guest can repeat this at will: no flood of the log */
+		pr_warn_ratelimited("queue %02x.%04x: AQIC(off) response code 0x%02x, interrupt resources kept\n",
+				    AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn),
+				    status.response_code);
 	}
 	return status;
 }
 
-/* a queue whose NIB is in an unmapped range, while its interrupts go off */
-struct nib_stop {
-	u16 apqn;
-	bool off;	/* a TAPQ showed them off */
+/**
+ * struct vfio_ap_unmap - a DMA unmap under way on an mdev
+ * @node: entry in the mdev's @unmapping list
+ * @iova: start of the range
+ * @length: its length
+ */
+struct vfio_ap_unmap {
+	struct list_head node;
+	u64 iova;
+	u64 length;
 };
 
-static bool nib_in(const struct vfio_ap_queue *q, u64 iova, u64 length)
+/* a registration whose NIB is in an unmapped range, while it goes off */
+struct nib_stop {
+	u16 apqn;
+	u64 gen;	/* which registration of the queue */
+	bool off;	/* a TAPQ showed the interrupts off */
+};
+
+static bool in_range(u64 addr, u64 iova, u64 length)
 {
-	return q->saved_iova - iova < length;
+	return addr - iova < length;
+}
+
+/* whether a NIB at @nib may not be registered: its memory is going away */
+static bool nib_being_unmapped(struct ap_matrix_mdev *matrix_mdev, u64 nib)
+{
+	struct vfio_ap_unmap *unmap;
+
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
+	list_for_each_entry(unmap, &matrix_mdev->unmapping, node)
+		if (in_range(nib, unmap->iova, unmap->length))
+			return true;
+	return false;
 }
 
 /* bounded TAPQ polls, no lock held, until every queue shows them off */
@@ -124,8 +160,10 @@ static void wait_irqs_off(struct nib_stop *stops, unsigned int n)
 			if (stops[i].off)
 				continue;
 			status = ap_tapq(stops[i].apqn, NULL);
-			stops[i].off = status.response_code != AP_RESPONSE_NORMAL ||
-				       !status.irq_enabled;
+			stops[i].off = vfio_ap_rc_means_gone(status.response_code) ||
+				       ((status.response_code == AP_RESPONSE_NORMAL ||
+					 status.response_code == AP_RESPONSE_RESET_IN_PROGRESS) &&
+					!status.irq_enabled);
 			pending |= !stops[i].off;
 		}
 		if (!pending || poll == VFIO_AP_IRQ_OFF_POLLS)
@@ -134,15 +172,62 @@ static void wait_irqs_off(struct nib_stop *stops, unsigned int n)
 	}
 }
 
-/* whether @apqn is one of @stops and was seen with interrupts off */
-static bool seen_off(const struct nib_stop *stops, unsigned int n, int apqn)
+/* whether this very registration was seen with its interrupts off */
+static bool seen_off(const struct nib_stop *stops, unsigned int n,
+		     const struct vfio_ap_queue *q)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (stops[i].apqn == apqn)
+		if (stops[i].apqn == q->apqn && stops[i].gen == q->irq_gen)
 			return stops[i].off;
 	return false;
+}
+
+/*
+ * A registration in the range that was not confirmed off: a last
+ * AQIC(off) and TAPQ, and if they still show on, the queue is unusable
+ * until a clean reset.  Return: true if it was fenced so.
+ */
+static bool fence_unconfirmed(struct vfio_ap_queue *q)
+{
+	struct ap_queue_status status;
+
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
+	status = ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
+	if (!vfio_ap_rc_means_gone(status.response_code))
+		status = ap_tapq(q->apqn, NULL);
+	if (vfio_ap_rc_means_gone(status.response_code) || !status.irq_enabled)
+		return false;
+	pr_warn_ratelimited("queue %02x.%04x: interrupts not confirmed off before the unmap\n",
+			    AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn));
+	q->reset_rc = AP_RESPONSE_RESET_IN_PROGRESS;
+	return true;
+}
+
+/* send AQIC(off) to every registration in the range, and remember them */
+static struct nib_stop *stop_range(struct ap_matrix_mdev *matrix_mdev,
+				   u64 iova, u64 length, unsigned int *count)
+{
+	struct vfio_ap_queue *q;
+	struct nib_stop *stops;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
+	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node)
+		n += in_range(q->saved_iova, iova, length);
+	/* without room to remember them, none is confirmed: all fenced */
+	stops = n ? kcalloc(n, sizeof(*stops), GFP_KERNEL) : NULL;
+	n = 0;
+	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node) {
+		if (!in_range(q->saved_iova, iova, length))
+			continue;
+		ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
+		if (stops)
+			stops[n++] = (struct nib_stop){ q->apqn, q->irq_gen };
+	}
+	*count = n;
+	return stops;
 }
 
 /**
@@ -151,49 +236,52 @@ static bool seen_off(const struct nib_stop *stops, unsigned int n, int apqn)
  * @iova: start of the unmapped range
  * @length: its length
  *
- * The pins must go: VFIO requires it.  Interrupts are turned off first and
- * waited for, a bounded time and without mdevs_lock held; a queue that
- * still shows them on is unusable (left out of the next APCB decision)
- * until a clean reset.
- * The queues are looked up again after the wait, never remembered across it.
+ * The pins must go: VFIO requires it.  While the unmap runs, the range is
+ * fenced: an AQIC(on) whose NIB lies in it answers 06, as for a NIB that
+ * cannot be pinned, so nothing new is registered there.  Interrupts are
+ * turned off first and waited for, a bounded time and without any lock
+ * held; the registrations are then looked up again and each is released
+ * only if this very one (by its number) was seen off.  One that was not is
+ * turned off once more and, still showing on, makes its queue unusable,
+ * and its adapter leaves the guest, until a clean reset.
  */
 void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
 		       u64 length)
 {
+	struct vfio_ap_unmap unmap = { .iova = iova, .length = length };
 	struct vfio_ap_queue *q, *tmp;
+	struct ap_matrix old_apcb;
 	struct nib_stop *stops;
-	unsigned int n = 0;
+	bool fenced = false;
+	unsigned int n;
 
 	mutex_lock(&matrix_dev->mdevs_lock);
-	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node)
-		n += nib_in(q, iova, length);
-	/* without room to remember them, none is confirmed: all kept out */
-	stops = n ? kcalloc(n, sizeof(*stops), GFP_KERNEL) : NULL;
-	n = 0;
-	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node) {
-		if (!nib_in(q, iova, length))
-			continue;
-		ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
-		if (stops)
-			stops[n++].apqn = q->apqn;
-	}
+	list_add(&unmap.node, &matrix_mdev->unmapping);
+	stops = stop_range(matrix_mdev, iova, length, &n);
 	mutex_unlock(&matrix_dev->mdevs_lock);
 
 	wait_irqs_off(stops, n);
 
 	mutex_lock(&matrix_dev->mdevs_lock);
 	list_for_each_entry_safe(q, tmp, &matrix_mdev->irq_qlist, irq_node) {
-		if (!nib_in(q, iova, length))
+		if (!in_range(q->saved_iova, iova, length))
 			continue;
-		if (!seen_off(stops, n, q->apqn)) {
-			pr_warn("queue %02x.%04x: interrupts not confirmed off before the unmap\n",
-				AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn));
-			q->reset_rc = AP_RESPONSE_RESET_IN_PROGRESS;
-		}
+		if (!seen_off(stops, n, q))
+			fenced |= fence_unconfirmed(q);
 		vfio_ap_irq_release(q);
 	}
+	list_del(&unmap.node);
 	mutex_unlock(&matrix_dev->mdevs_lock);
 	kfree(stops);
+
+	if (!fenced)
+		return;
+	/* the guest must not keep a queue that may still store a NIB */
+	get_update_locks_for_mdev(matrix_mdev);
+	old_apcb = matrix_mdev->shadow_apcb;
+	vfio_ap_mdev_filter_matrix(matrix_mdev);
+	vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
+	release_update_locks_for_mdev(matrix_mdev);
 }
 
 /*
@@ -209,6 +297,22 @@ static bool nib_page_shared(struct kvm *kvm, struct page *page, dma_addr_t nib)
 	return false;
 }
 
+/* give back a registration not made after all: ISC, then the page */
+static void undo_enable(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm,
+			unsigned int isc, dma_addr_t nib)
+{
+	kvm_s390_gisc_unregister(kvm, isc);
+	vfio_unpin_pages(&matrix_mdev->vdev, nib & PAGE_MASK, 1);
+}
+
+/*
+ * The guest's AQIC(on).  An earlier registration of the queue may be
+ * stale (the guest reset the queue in the firmware) or its enable may not
+ * show yet (enabling is asynchronous): it is given back only when the new
+ * AQIC answers 00.  On 07 the earlier one stays in force and the new one
+ * is undone; on any other answer the interrupts are turned off, and the
+ * earlier one goes once they show off, as after the guest's AQIC(off).
+ */
 static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 					 unsigned int isc,
 					 struct kvm_vcpu *vcpu)
@@ -221,17 +325,13 @@ static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 	struct page *page;
 	int gisc, ret;
 
-	/*
-	 * One registration per queue: the guest must turn them off first.
-	 * A reset the guest issued went to the firmware (SIE) and turned
-	 * them off without us: then the old registration is stale.
-	 */
-	if (q->saved_iova) {
-		if (ap_tapq(q->apqn, NULL).irq_enabled)
-			return rc_status(AP_RESPONSE_OTHERWISE_CHANGED);
-		vfio_ap_irq_release(q);
-	}
-	if (!nib || !kvm_is_gpa_in_memslot(kvm, nib))
+	lockdep_assert_held(&matrix_dev->mdevs_lock);
+	/* one registration per queue: the guest must turn them off first */
+	if (q->saved_iova && ap_tapq(q->apqn, NULL).irq_enabled)
+		return rc_status(AP_RESPONSE_OTHERWISE_CHANGED);
+	/* its memory is being unmapped: as a NIB that cannot be pinned */
+	if (!nib || !kvm_is_gpa_in_memslot(kvm, nib) ||
+	    nib_being_unmapped(matrix_mdev, nib))
 		return rc_status(AP_RESPONSE_INVALID_ADDRESS);
 
 	ret = vfio_pin_pages(&matrix_mdev->vdev, nib & PAGE_MASK, 1,
@@ -256,17 +356,26 @@ static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 	ctrl.isc = gisc;
 	ctrl.gisa = virt_to_phys(kvm->arch.gisa_int.origin) >> 4;
 	status = ap_aqic(q->apqn, ctrl, page_to_phys(page) | (nib & ~PAGE_MASK));
-	if (status.response_code == AP_RESPONSE_NORMAL) {
+	switch (status.response_code) {
+	case AP_RESPONSE_NORMAL:
+		/* the adapter now stores the new NIB: the old page is free */
+		vfio_ap_irq_release(q);
 		q->saved_iova = nib;
 		q->saved_isc = isc;
 		q->saved_kvm = kvm;
 		q->saved_mdev = matrix_mdev;
+		q->irq_gen = ++matrix_dev->irq_gens;
 		list_add(&q->irq_node, &matrix_mdev->irq_qlist);
-		return status;
+		break;
+	case AP_RESPONSE_OTHERWISE_CHANGED:
+		undo_enable(matrix_mdev, kvm, isc, nib);
+		break;
+	default:
+		undo_enable(matrix_mdev, kvm, isc, nib);
+		if (q->saved_iova)
+			irq_disable(q);
+		break;
 	}
-
-	kvm_s390_gisc_unregister(kvm, isc);
-	vfio_unpin_pages(&matrix_mdev->vdev, nib & PAGE_MASK, 1);
 	return status;
 }
 

@@ -31,6 +31,7 @@ static int vfio_ap_mdev_init_dev(struct vfio_device *vdev)
 	matrix_mdev->shadow_apcb = matrix_mdev->matrix;
 	INIT_LIST_HEAD(&matrix_mdev->qlist);
 	INIT_LIST_HEAD(&matrix_mdev->irq_qlist);
+	INIT_LIST_HEAD(&matrix_mdev->unmapping);
 	INIT_LIST_HEAD(&matrix_mdev->node);
 	matrix_mdev->pqap_hook = vfio_ap_handle_pqap;
 	return 0;

@@ -70,6 +70,7 @@ struct ap_matrix {
  * @mdev_list: every ap_matrix_mdev
  * @resets: queues zeroized and not yet seen through by
  *	  vfio_ap_finish_resets() (guests_lock)
+ * @irq_gens: interrupt registrations made so far: the next one's number
  * @queues: every queue bound to vfio_ap, indexed by APQN: a lookup costs the
  *	  same whatever the number of queues (AP_DEVICES * AP_DOMAINS pointers)
  * @parent: mdev parent registration
@@ -84,6 +85,7 @@ struct ap_matrix_dev {
 	struct mutex mdevs_lock;
 	struct list_head mdev_list;
 	struct list_head resets;
+	u64 irq_gens;
 	struct vfio_ap_queue **queues;
 	struct mdev_parent parent;
 	struct mdev_type mdev_type;
@@ -108,6 +110,8 @@ extern struct ap_matrix_dev *matrix_dev;
  * @qlist: the queues of @matrix that are bound to vfio_ap
  * @irq_qlist: the queues whose NIB page this device pinned, linked to the
  *	  mdev or not any more: all of them belong to @kvm
+ * @unmapping: the IOVA ranges of DMA unmaps under way: no NIB in them may
+ *	  be registered (struct vfio_ap_unmap)
  * @req_trigger: eventfd signalled when the host wants the device back
  * @cfg_chg_trigger: eventfd signalled when @shadow_apcb changes
  */
@@ -121,6 +125,7 @@ struct ap_matrix_mdev {
 	crypto_hook pqap_hook;
 	struct list_head qlist;
 	struct list_head irq_qlist;
+	struct list_head unmapping;
 	struct eventfd_ctx *req_trigger;
 	struct eventfd_ctx *cfg_chg_trigger;
 };
@@ -144,6 +149,9 @@ enum vfio_ap_reset_state {
  * @saved_mdev: ... through this mdev, whose device pinned the NIB's page:
  *	  both are given back to them, whichever guest the mdev has by then
  * @irq_node: entry in @saved_mdev->irq_qlist
+ * @irq_gen: which registration @saved_iova is: a number no other
+ *	  registration had, so that a wait without the lock cannot take a
+ *	  later one for it
  * @reset_rc: response code of the last reset; only a queue that reset
  *	  cleanly (or is gone for good) may be given to a guest
  * @resetting: a reset was started and is not finished: not usable
@@ -163,6 +171,7 @@ struct vfio_ap_queue {
 	struct kvm *saved_kvm;
 	struct ap_matrix_mdev *saved_mdev;
 	struct list_head irq_node;
+	u64 irq_gen;
 	unsigned char reset_rc;
 	bool resetting;
 	struct list_head reset_node;

@@ -41,23 +41,41 @@ static bool rc_means_retry(unsigned int rc)
 	       rc == AP_RESPONSE_STATE_CHANGE_IN_PROGRESS;
 }
 
+/*
+ * Answers to TAPQ after a reset that need another ZAPQ: a Secure Execution
+ * association that failed is answered until the queue is reset again (as
+ * Linux 6.12 does)
+ */
+static bool rc_means_zapq_again(unsigned int rc)
+{
+	return rc == AP_RESPONSE_ASSOC_SECRET_NOT_UNIQUE ||
+	       rc == AP_RESPONSE_ASSOC_FAILED;
+}
+
 /**
  * vfio_ap_queue_usable - whether a queue may be given to a guest
  * @q: the queue
  *
- * A queue being reset, or whose last reset failed or did not finish, must
- * not reach a guest; one that is deconfigured or checkstopped is harmless
- * (the guest sees it as such).
+ * A queue whose last reset failed or did not finish must not reach a
+ * guest; one that is deconfigured or checkstopped is harmless (the guest
+ * sees it as such).
  *
  * Return: true if the queue may be given to a guest.
  */
 bool vfio_ap_queue_usable(const struct vfio_ap_queue *q)
 {
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
-	if (q->resetting)
+	/*
+	 * Cannot be: an operation starts its resets after its APCB
+	 * decisions, and finishes them before it drops guests_lock, which
+	 * every decision holds.
+	 */
+	if (WARN_ON_ONCE(q->resetting))
 		return false;
+	/* as Linux 6.12: not "not available" (01), which may be a guess */
 	return q->reset_rc == AP_RESPONSE_NORMAL ||
-	       vfio_ap_rc_means_gone(q->reset_rc);
+	       q->reset_rc == AP_RESPONSE_DECONFIGURED ||
+	       q->reset_rc == AP_RESPONSE_CHECKSTOPPED;
 }
 
 /* whether the host configuration (as guests may be given it) has @apqn */
@@ -123,6 +141,8 @@ static bool poll_reset(struct vfio_ap_queue *q)
 		if (status.response_code == AP_RESPONSE_NORMAL) {
 			if (status.queue_empty && !status.irq_enabled)
 				q->reset_state = VFIO_AP_RESET_DONE;
+		} else if (rc_means_zapq_again(status.response_code)) {
+			q->reset_state = VFIO_AP_RESET_ZAPQ_AGAIN;
 		} else if (!rc_means_retry(status.response_code)) {
 			q->reset_state = VFIO_AP_RESET_DONE;
 		}

@@ -33,6 +33,9 @@ typedef unsigned int ap_qid_t;
 #define AP_RESPONSE_Q_FULL		0x10
 #define AP_RESPONSE_NO_PENDING_REPLY	0x10
 #define AP_RESPONSE_MESSAGE_TOO_BIG	0x15
+/* Secure Execution: the queue's association failed; asked until a reset */
+#define AP_RESPONSE_ASSOC_SECRET_NOT_UNIQUE 0x35
+#define AP_RESPONSE_ASSOC_FAILED	0x36
 
 #define AP_DEVICE_TYPE_CEX4	10
 #define AP_DEVICE_TYPE_CEX5	11

@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <assert.h>
 #include <sys/types.h>
+#include <pthread.h>
 
 #include "../lockval/locks.h"
 
@@ -82,6 +83,22 @@ void shim_printk(const char *level, const char *fmt, ...)
 #endif
 #define pr_warn(fmt, ...)	shim_printk("warn", pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_info(fmt, ...)	shim_printk("info", pr_fmt(fmt), ##__VA_ARGS__)
+/*
+ * As the kernel's printk_ratelimited(): per call site, at most
+ * SHIM_RATELIMIT_BURST messages in SHIM_RATELIMIT_SECONDS, the rest dropped
+ */
+#define SHIM_RATELIMIT_BURST	10
+#define SHIM_RATELIMIT_SECONDS	5
+struct shim_ratelimit {
+	pthread_mutex_t lock;
+	long long begin_ns;
+	unsigned int printed;
+	unsigned int epoch;
+};
+bool shim_ratelimit_ok(struct shim_ratelimit *rs);
+/* every call site starts afresh, as after a reboot: for each test */
+void shim_ratelimit_reset(void);
+#define pr_warn_ratelimited(fmt, ...) ({					static struct shim_ratelimit __rs = {						.lock = PTHREAD_MUTEX_INITIALIZER };				if (shim_ratelimit_ok(&__rs))							pr_warn(fmt, ##__VA_ARGS__);				})
 #define dev_notice(dev, fmt, ...) shim_printk("notice", fmt, ##__VA_ARGS__)
 #define dev_warn(dev, fmt, ...)	shim_printk("warn", fmt, ##__VA_ARGS__)
 
@@ -121,5 +138,7 @@ void shim_msleep(unsigned int ms, const struct lockval_site *site);
 #define msleep(ms) shim_msleep((ms), LOCKVAL_SITE)
 void shim_real_sleep(bool real);
 unsigned long shim_sleeps(void);	/* msleep() calls since start */
+/* for tests: run once by the next msleep(), as the driver waits */
+extern void (*shim_msleep_hook)(void);
 
 #endif /* _SHIM_KERNEL_H */

@@ -41,6 +41,8 @@ void (*sim_ap_perm_check_hook)(void);
 void sim_ap_hw_defaults(struct sim_ap_hw *hw)
 {
 	memset(hw, 0, sizeof(*hw));
+	hw->reset_polls = 1;
+	hw->irq_on_polls = 1;
 }
 
 void sim_ap_set_reset_fault(int apqn, enum sim_reset_fault fault)
@@ -53,8 +55,8 @@ void sim_ap_set_reset_fault(int apqn, enum sim_reset_fault fault)
 		return;
 	}
 	hw = &queues[apqn]->hw;
-	hw->reset_polls = fault == SIM_RESET_SLOW ? 2 :
-			  fault == SIM_RESET_HANGS ? -1 : 0;
+	hw->reset_polls = fault == SIM_RESET_SLOW ? 3 :
+			  fault == SIM_RESET_HANGS ? -1 : 1;
 	hw->zapq_busy_each = fault == SIM_RESET_BUSY ? 2 : 0;
 	hw->zapq_busy = hw->zapq_busy_each;
 	hw->zapq_rc = fault == SIM_RESET_FAILS ? AP_RESPONSE_INVALID_ADDRESS : 0;
@@ -134,6 +136,7 @@ static void add_queue(int apqn)
 		fprintf(stderr, "ap sim: no memory for queue %04x\n", apqn);
 		abort();
 	}
+	sim_ap_hw_defaults(&sq->hw);
 	sq->aq.qid = apqn;
 	sq->aq.ap_dev.device_type = sim_ap_card_type(AP_QID_CARD(apqn));
 	dev_set_name(&sq->aq.ap_dev.device, "%02x.%04x", AP_QID_CARD(apqn),
@@ -510,6 +513,77 @@ static struct ap_queue_status rc_status(int rc)
 	return st;
 }
 
+/* a reset's "in progress" phase: the status answers 02 */
+static bool in_reset(struct sim_queue *sq)
+{
+	struct sim_ap_hw *hw = &sq->hw;
+
+	return hw->polls_left || hw->reset_done_ns > now_ns() ||
+	       sim_card_resetting(sq->aq.qid);
+}
+
+/* the interrupt state reaches where the last change sends it */
+static void irq_settle(struct sim_ap_hw *hw)
+{
+	if (hw->irq == SIM_IRQ_ENABLING) {
+		hw->irq = SIM_IRQ_ON;
+	} else if (hw->irq == SIM_IRQ_DISABLING) {
+		hw->irq = SIM_IRQ_OFF;
+		hw->nib = 0;
+	}
+	hw->irq_left = 0;
+	hw->irq_enabled = hw->irq == SIM_IRQ_ON;
+}
+
+/* a change of the interrupt state that shows after @polls instructions */
+static void irq_change(struct sim_ap_hw *hw, enum sim_irq_state to, int polls)
+{
+	hw->irq = to;
+	hw->irq_left = polls;
+	if (to == SIM_IRQ_OFF)
+		hw->nib = 0;
+	if (polls <= 0)
+		irq_settle(hw);
+	else
+		hw->irq_enabled = to == SIM_IRQ_DISABLING;
+}
+
+/*
+ * A reset turns interrupts off once it is over: they show on while it is
+ * in progress, then for irq_off_polls instructions more.
+ */
+static void reset_over(struct sim_ap_hw *hw)
+{
+	if (!hw->irq_after_reset)
+		return;
+	hw->irq_after_reset = false;
+	if (hw->irq_left <= 0)
+		irq_settle(hw);
+}
+
+/* an instruction saw the queue's status: time passes for the change */
+static void observed(struct sim_queue *sq)
+{
+	struct sim_ap_hw *hw = &sq->hw;
+
+	if (in_reset(sq))
+		return;
+	reset_over(hw);
+	if (hw->irq_left > 0 && !--hw->irq_left)
+		irq_settle(hw);
+}
+
+/* the NIB of an adapter that may store it is in a pinned page */
+static bool nib_pinned(const struct sim_ap_hw *hw)
+{
+	return !hw->nib || sim_vfio_host_pinned(hw->nib);
+}
+
+static bool may_store(const struct sim_ap_hw *hw)
+{
+	return hw->irq == SIM_IRQ_ON || hw->irq == SIM_IRQ_DISABLING;
+}
+
 struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 {
 	struct ap_queue_status st = rc_status(AP_RESPONSE_Q_NOT_AVAIL);
@@ -522,19 +596,22 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 	if (sq) {
 		struct sim_ap_hw *hw = &sq->hw;
 
-		if (hw->polls_left < 0 || hw->reset_done_ns > now_ns()) {
+		if (in_reset(sq)) {
+			/* the queue not emptied yet, interrupts as they were */
+			if (hw->polls_left > 0)
+				hw->polls_left--;
 			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
-		} else if (hw->polls_left > 0) {
-			hw->polls_left--;
-			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
-		} else if (sim_card_resetting(qid & 0xffff)) {
-			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
+			st.irq_enabled = hw->irq_enabled;
+		} else if (hw->assoc_pending) {
+			/* an association error, as the reset's first answer */
+			st = rc_status(hw->assoc_pending);
+			hw->assoc_pending = 0;
 		} else {
-			if (hw->irq_off_left > 0 && !--hw->irq_off_left)
-				hw->irq_enabled = false;
+			reset_over(hw);
 			st = rc_status(hw->tapq_rc);
 			sim_card_status(qid & 0xffff, &st);
 			st.irq_enabled = hw->irq_enabled;
+			observed(sq);
 		}
 	}
 	pthread_mutex_unlock(&hw_lock);
@@ -565,16 +642,30 @@ struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
 			hw->polls_left = hw->reset_polls;
 			hw->reset_done_ns = hw->reset_ms ?
 				now_ns() + (u64)hw->reset_ms * 1000000u : 0;
-			hw->irq_enabled = false;
-			hw->irq_off_left = 0;
-			hw->nib = 0;
+			/* once: a second reset clears the association */
+			hw->assoc_pending = hw->assoc_rc;
+			hw->assoc_rc = 0;
+			/* an enable not shown yet is dropped; one shown goes off */
+			if (hw->irq == SIM_IRQ_ENABLING || hw->irq == SIM_IRQ_OFF) {
+				irq_change(hw, SIM_IRQ_OFF, 0);
+			} else {
+				hw->irq = SIM_IRQ_DISABLING;
+				hw->irq_left = hw->irq_off_polls;
+				hw->irq_after_reset = true;
+			}
 			sim_card_reset(qid & 0xffff);
 		}
+		st.irq_enabled = hw->irq_enabled;
 	}
 	pthread_mutex_unlock(&hw_lock);
 	return st;
 }
 
+/*
+ * AQIC.  Turning on: 00 if they were off (they show on later), 07 if they
+ * are on or being turned on, 05 while they are being turned off.  Turning
+ * off: 00, and they show off later.  During a reset: 02, nothing changes.
+ */
 struct ap_queue_status ap_aqic(ap_qid_t qid, union ap_qirq_ctrl ctrl,
 			       phys_addr_t pa_ind)
 {
@@ -586,29 +677,81 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, union ap_qirq_ctrl ctrl,
 	if (sq) {
 		struct sim_ap_hw *hw = &sq->hw;
 
+		if (!in_reset(sq))
+			reset_over(hw);
 		if (hw->aqic_rc) {
 			st = rc_status(hw->aqic_rc);
+		} else if (in_reset(sq)) {
+			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
 		} else if (ctrl.ir) {
-			st = rc_status(hw->irq_enabled ?
-				       AP_RESPONSE_OTHERWISE_CHANGED :
-				       AP_RESPONSE_NORMAL);
-			if (!hw->irq_enabled) {
-				hw->irq_enabled = true;
+			st = rc_status(hw->irq == SIM_IRQ_OFF ? AP_RESPONSE_NORMAL :
+				       hw->irq == SIM_IRQ_DISABLING ?
+				       AP_RESPONSE_BUSY :
+				       AP_RESPONSE_OTHERWISE_CHANGED);
+			if (hw->irq == SIM_IRQ_OFF) {
 				hw->nib = pa_ind;
 				hw->gisc = ctrl.gisc;
 				hw->gisa = ctrl.gisa;
+				irq_change(hw, SIM_IRQ_ENABLING, hw->irq_on_polls);
 			}
 		} else {
 			st = rc_status(AP_RESPONSE_NORMAL);
-			hw->nib = 0;
-			hw->irq_off_left = hw->irq_off_polls;
-			if (!hw->irq_off_polls)
-				hw->irq_enabled = false;
+			if (hw->irq == SIM_IRQ_ENABLING)
+				irq_change(hw, SIM_IRQ_OFF, 0);
+			else if (hw->irq == SIM_IRQ_ON)
+				irq_change(hw, SIM_IRQ_DISABLING,
+					   hw->irq_off_polls);
 		}
 		st.irq_enabled = hw->irq_enabled;
 	}
 	pthread_mutex_unlock(&hw_lock);
 	return st;
+}
+
+enum sim_irq_state sim_ap_irq_state(int apqn)
+{
+	enum sim_irq_state state = SIM_IRQ_OFF;
+	struct sim_queue *sq;
+
+	pthread_mutex_lock(&hw_lock);
+	sq = hw_queue(apqn);
+	if (sq)
+		state = sq->hw.irq;
+	pthread_mutex_unlock(&hw_lock);
+	return state;
+}
+
+unsigned int sim_ap_unpinned_nibs(void)
+{
+	unsigned int n = 0;
+	int apqn;
+
+	pthread_mutex_lock(&hw_lock);
+	for (apqn = next_config_apqn(&host, -1); apqn >= 0;
+	     apqn = next_config_apqn(&host, apqn)) {
+		struct sim_queue *sq = queues[apqn];
+
+		/*
+		 * A pending enable stores once it shows: it counts too.  A
+		 * queue in a reset has no reply to announce.
+		 */
+		if (sq && sq->hw.irq != SIM_IRQ_OFF && !in_reset(sq) &&
+		    !nib_pinned(&sq->hw)) {
+			fprintf(stderr, "ap sim: queue %02x.%04x: NIB %#llx not pinned, interrupts %d\n",
+				AP_QID_CARD(apqn), AP_QID_QUEUE(apqn),
+				(unsigned long long)sq->hw.nib, sq->hw.irq);
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&hw_lock);
+	return n;
+}
+
+static atomic_ulong stray_stores;
+
+unsigned long sim_ap_stray_nib_stores(void)
+{
+	return atomic_load(&stray_stores);
 }
 
 /* a queue the host has, not in a reset: 0, or the response code */
@@ -619,7 +762,7 @@ static int queue_usable(ap_qid_t qid, struct sim_queue **sqp)
 	*sqp = sq;
 	if (!sq)
 		return AP_RESPONSE_Q_NOT_AVAIL;
-	if (sq->hw.polls_left || sim_card_resetting(qid & 0xffff))
+	if (in_reset(sq))
 		return AP_RESPONSE_RESET_IN_PROGRESS;
 	return AP_RESPONSE_NORMAL;
 }
@@ -636,8 +779,10 @@ struct ap_queue_status sim_ap_nqap(int apqn, u64 psmid, const u8 *part,
 	rc = queue_usable(apqn, &sq);
 	st = rc ? rc_status(rc) :
 	     sim_card_enqueue(apqn, psmid, part, len, left, partial);
-	if (sq)
+	if (sq) {
 		st.irq_enabled = sq->hw.irq_enabled;
+		observed(sq);
+	}
 	pthread_mutex_unlock(&hw_lock);
 	return st;
 }
@@ -655,17 +800,20 @@ struct ap_queue_status sim_ap_dqap(int apqn, u64 *psmid, u8 *buf, size_t room,
 	rc = queue_usable(apqn, &sq);
 	st = rc ? rc_status(rc) :
 	     sim_card_dequeue(apqn, psmid, buf, room, stored, residual);
-	if (sq)
+	if (sq) {
 		st.irq_enabled = sq->hw.irq_enabled;
+		observed(sq);
+	}
 	pthread_mutex_unlock(&hw_lock);
 	return st;
 }
 
 /*
- * A reply is ready: with interrupts on, store a non-zero NIB and, if it
- * was zero, post the guest's ISC.  Under hw_lock, so that once AQIC(off)
- * or a reset has returned, the NIB (whose page may be unpinned next) is
- * never written again.
+ * A reply is ready: while interrupts show on (until a change to off
+ * shows), store a non-zero NIB and, if it was zero, post the guest's ISC.
+ * Under hw_lock, so that once a TAPQ has shown them off, the NIB (whose
+ * page may be unpinned next) is never written again.  A store into a page
+ * no device has pinned is counted: a driver gave it back too early.
  */
 void sim_ap_reply_ready(int apqn)
 {
@@ -673,8 +821,15 @@ void sim_ap_reply_ready(int apqn)
 
 	pthread_mutex_lock(&hw_lock);
 	sq = hw_queue(apqn);
-	if (sq && sq->hw.irq_enabled && sq->hw.nib) {
+	if (sq && may_store(&sq->hw) && sq->hw.nib) {
 		u8 *nib = (u8 *)(uintptr_t)sq->hw.nib;
+
+		if (!nib_pinned(&sq->hw)) {
+			sq->hw.stray_stores++;
+			atomic_fetch_add(&stray_stores, 1);
+			fprintf(stderr, "ap sim: queue %02x.%04x: NIB stored into a page not pinned\n",
+				AP_QID_CARD(apqn), AP_QID_QUEUE(apqn));
+		}
 
 		if (!__atomic_exchange_n(nib, 1, __ATOMIC_SEQ_CST)) {
 			sq->hw.irqs_posted++;

@@ -87,6 +87,34 @@ void shim_printk(const char *level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static atomic_uint ratelimit_epoch;
+
+void shim_ratelimit_reset(void)
+{
+	atomic_fetch_add(&ratelimit_epoch, 1);
+}
+
+bool shim_ratelimit_ok(struct shim_ratelimit *rs)
+{
+	struct timespec ts;
+	long long now;
+	bool ok;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	pthread_mutex_lock(&rs->lock);
+	if (!rs->begin_ns || rs->epoch != atomic_load(&ratelimit_epoch) ||
+	    now - rs->begin_ns >= SHIM_RATELIMIT_SECONDS * 1000000000LL) {
+		rs->epoch = atomic_load(&ratelimit_epoch);
+		rs->begin_ns = now;
+		rs->printed = 0;
+	}
+	ok = rs->printed < SHIM_RATELIMIT_BURST;
+	rs->printed += ok;
+	pthread_mutex_unlock(&rs->lock);
+	return ok;
+}
+
 int hex_to_bin(unsigned char ch)
 {
 	if (ch >= '0' && ch <= '9')
@@ -130,13 +158,19 @@ void shim_real_sleep(bool real)
 	atomic_store(&sleep_real, real);
 }
 
+void (*shim_msleep_hook)(void);
+
 void shim_msleep(unsigned int ms, const struct lockval_site *site)
 {
 	long ns = (long)ms * (atomic_load(&sleep_real) ? 1000000L : 1000L);
 	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
+	void (*hook)(void);
 
 	lockval_might_sleep(site);
 	atomic_fetch_add(&sleeps, 1);
+	hook = __atomic_exchange_n(&shim_msleep_hook, NULL, __ATOMIC_ACQ_REL);
+	if (hook)
+		hook();
 	nanosleep(&ts, NULL);
 }
 

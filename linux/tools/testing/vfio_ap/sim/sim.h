@@ -42,26 +42,46 @@ struct device *sim_ap_queue_dev(int apqn);
 int sim_ap_queue_unbind(int apqn);
 int sim_ap_queue_bind(int apqn);
 
+/*
+ * A queue's interrupt state in the firmware.  Turning interrupts on or off
+ * is asynchronous, as on the machine: AQIC answers at once, and the change
+ * shows in the status a few instructions later (time here is counted in
+ * the instructions that see the queue's status: TAPQ, NQAP and DQAP).
+ * The adapter stores the NIB while interrupts show on, until they show off.
+ */
+enum sim_irq_state {
+	SIM_IRQ_OFF,
+	SIM_IRQ_ENABLING,	/* AQIC(on) taken, still shows off, no store */
+	SIM_IRQ_ON,
+	SIM_IRQ_DISABLING,	/* AQIC(off) or a reset taken, still shows on */
+};
+
 /* per-queue hardware behaviour a test can set */
 struct sim_ap_hw {
 	int zapq_rc;		/* response to ZAPQ */
 	int tapq_rc;		/* response to TAPQ once reset is done */
 	int aqic_rc;		/* response to AQIC, when not 0 */
-	int reset_polls;	/* TAPQs before a reset completes; -1: never */
-	int irq_off_polls;	/* TAPQs before interrupts show off */
+	int reset_polls;	/* TAPQs that see a reset in progress; -1: all */
+	int irq_on_polls;	/* instructions that still see them off after AQIC(on) */
+	int irq_off_polls;	/* ... still see them on after AQIC(off), or a reset */
 	int reset_ms;		/* real time a reset takes, after the polls */
 	int zapq_busy;		/* ZAPQs answered busy (05) before one is taken */
 	int zapq_busy_each;	/* zapq_busy again after each one taken */
+	int assoc_rc;		/* the next reset's first TAPQ answers it (once) */
 	/* state */
 	int polls_left;
-	int irq_off_left;
+	int irq_left;		/* instructions before the change of @irq shows */
 	u64 reset_done_ns;	/* CLOCK_MONOTONIC time the reset ends */
-	bool irq_enabled;
+	enum sim_irq_state irq;
+	bool irq_enabled;	/* as the status shows it: on, or being turned off */
+	int assoc_pending;	/* an association error still to be answered */
+	bool irq_after_reset;	/* @irq goes off once the reset is over */
 	phys_addr_t nib;	/* host address of the indicator byte */
 	unsigned int gisc;	/* guest ISC ... */
 	u32 gisa;		/* ... of the guest with this GISA designation */
 	unsigned long irqs_posted;	/* NIB stores that found it zero */
 	unsigned long zapqs;	/* resets seen */
+	unsigned long stray_stores;	/* NIB stores into a page not pinned */
 };
 struct sim_ap_hw *sim_ap_hw(int apqn);
 /* how a queue's resets go from now on, set under the hardware's lock */
@@ -73,8 +93,18 @@ enum sim_reset_fault {
 	SIM_RESET_FAILS,	/* ZAPQ refused with an error */
 };
 void sim_ap_set_reset_fault(int apqn, enum sim_reset_fault fault);
+/* a queue's hardware as it comes up: a reset and an enable take one poll */
 void sim_ap_hw_defaults(struct sim_ap_hw *hw);
 unsigned long sim_ap_total_zapqs(void);
+/*
+ * Queues whose adapter may store the NIB now into a page no device has
+ * pinned (checked against the VFIO core's pins); 0 in a correct driver
+ */
+unsigned int sim_ap_unpinned_nibs(void);
+/* NIB stores so far that landed in a page not pinned */
+unsigned long sim_ap_stray_nib_stores(void);
+/* the queue's interrupt state, without an instruction seeing it */
+enum sim_irq_state sim_ap_irq_state(int apqn);
 /*
  * How many threads compute the cards' requests (1-SIM_AP_MAX_CARD_WORKERS,
  * all by default), and whether they run at idle priority (SCHED_IDLE);
@@ -125,6 +155,8 @@ void sim_vfio_dma_unmap(struct vfio_device *vdev, u64 iova, u64 size);
 /* what user space does on a device request: close the device, or not */
 extern bool sim_vfio_obey_requests;
 long sim_pins_live(void);
+/* whether the byte at host address @host is in a page a device has pinned */
+bool sim_vfio_host_pinned(u64 host);
 /* make vfio_unpin_pages() forget to unpin: shows the leak check works */
 extern bool sim_vfio_drop_unpins;
 unsigned long sim_vfio_errors(void);	/* core-level misuse seen */

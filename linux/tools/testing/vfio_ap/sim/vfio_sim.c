@@ -188,6 +188,7 @@ long sim_vfio_ioctl(struct vfio_device *vdev, unsigned int cmd, void *arg)
 struct pin {
 	struct vfio_device *vdev;
 	u64 iova;
+	u64 host;	/* the page's host address */
 };
 
 #define MAX_PINS 4096
@@ -220,22 +221,37 @@ static bool pinned_in(struct vfio_device *vdev, u64 iova, u64 size)
 	return false;
 }
 
+/*
+ * As VFIO's type1 backend: the driver is told with no core lock held, so
+ * a pin may still be taken in the range meanwhile; while pins remain, it
+ * is told again, and the mapping goes only once none is left (type1 BUGs
+ * after 10 retries: here an error).
+ */
+#define UNMAP_RETRIES 10
+
 void sim_vfio_dma_unmap(struct vfio_device *vdev, u64 iova, u64 size)
 {
+	int i, tries;
 	bool still;
-	int i;
 
-	/* the driver must give back its pins of the range first */
-	if (vdev->ops->dma_unmap)
-		vdev->ops->dma_unmap(vdev, iova, size);
-	pthread_mutex_lock(&core_lock);
-	still = pinned_in(vdev, iova, size);
-	for (i = 0; i < MAX_MAPS; i++)
-		if (maps[i].vdev == vdev && maps[i].iova == iova)
-			maps[i].vdev = NULL;
-	pthread_mutex_unlock(&core_lock);
-	if (still)
-		core_error("unmap of a range the driver still has pinned");
+	for (tries = 0; ; tries++) {
+		if (vdev->ops->dma_unmap)
+			vdev->ops->dma_unmap(vdev, iova, size);
+		pthread_mutex_lock(&core_lock);
+		still = pinned_in(vdev, iova, size);
+		if (!still || tries == UNMAP_RETRIES) {
+			for (i = 0; i < MAX_MAPS; i++)
+				if (maps[i].vdev == vdev && maps[i].iova == iova)
+					maps[i].vdev = NULL;
+		}
+		pthread_mutex_unlock(&core_lock);
+		if (!still)
+			return;
+		if (tries == UNMAP_RETRIES) {
+			core_error("unmap of a range the driver still has pinned");
+			return;
+		}
+	}
 }
 
 int vfio_pin_pages(struct vfio_device *vdev, dma_addr_t iova, int npage,
@@ -260,7 +276,7 @@ int vfio_pin_pages(struct vfio_device *vdev, dma_addr_t iova, int npage,
 		}
 	}
 	if (slot >= 0) {
-		pins[slot] = (struct pin){ vdev, iova };
+		pins[slot] = (struct pin){ vdev, iova, (uintptr_t)host };
 		pins_live++;
 	}
 	pthread_mutex_unlock(&core_lock);
@@ -289,6 +305,18 @@ void vfio_unpin_pages(struct vfio_device *vdev, dma_addr_t iova, int npage)
 	pthread_mutex_unlock(&core_lock);
 	if (i == MAX_PINS)
 		core_error("unpin of a page that is not pinned");
+}
+
+bool sim_vfio_host_pinned(u64 host)
+{
+	bool found = false;
+	int i;
+
+	pthread_mutex_lock(&core_lock);
+	for (i = 0; i < MAX_PINS && !found; i++)
+		found = pins[i].vdev && host - pins[i].host < PAGE_SIZE;
+	pthread_mutex_unlock(&core_lock);
+	return found;
 }
 
 long sim_pins_live(void)

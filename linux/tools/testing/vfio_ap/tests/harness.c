@@ -62,6 +62,7 @@ int t_done(void)
 }
 
 static long allocs_at_start;
+static unsigned long stray_at_start;
 
 void t_host(const char *apm, const char *aqm, const char *adm)
 {
@@ -89,6 +90,8 @@ void t_machine_up_max(unsigned int na, unsigned int nd, const char *apm,
 	allocs_at_start = shim_allocations_live();
 	lockval_reset_failures();
 	shim_warn_ons = 0;
+	shim_ratelimit_reset();
+	stray_at_start = sim_ap_stray_nib_stores();
 	sim_ap_init(true, na, nd);
 	t_host(apm, aqm, adm);
 	CHECK_EQ_INT(sim_driver_load(), 0);
@@ -110,6 +113,17 @@ void t_machine_down(void)
 	CHECK_EQ_INT(lockval_held_count(), 0);
 	CHECK_EQ_INT(shim_warn_ons, 0);
 	CHECK_EQ_INT(sim_vfio_errors(), 0);
+	CHECK_EQ_INT(sim_ap_stray_nib_stores() - stray_at_start, 0);
+}
+
+bool t_irq_shows(int apqn, bool on)
+{
+	int i;
+
+	for (i = 0; i < 100; i++)
+		if (ap_tapq(apqn, NULL).irq_enabled == on)
+			return true;
+	return false;
 }
 
 struct device *t_matrix_dev(void)

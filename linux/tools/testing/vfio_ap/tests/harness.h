@@ -36,6 +36,12 @@ void t_machine_up_max(unsigned int na, unsigned int nd, const char *apm,
 /* unload and check: no leak, no pin, no lock report, no warning */
 void t_machine_down(void);
 
+/*
+ * TAPQ until the queue's interrupts show @on, as Linux's AP bus waits for
+ * an enable (at most 100 times); whether they did
+ */
+bool t_irq_shows(int apqn, bool on);
+
 /* the parent of all mdevs */
 struct device *t_matrix_dev(void);
 

@@ -969,9 +969,10 @@ static int pqap(struct worker *w, int i, struct kvm *kvm, bool on,
 	else if (!on)
 		ok = rc == AP_RESPONSE_NORMAL || rc == AP_RESPONSE_Q_NOT_AVAIL;
 	else if (good_nib)
-		ok = (rc == AP_RESPONSE_NORMAL && (gr1 & (1UL << 24))) ||
+		ok = rc == AP_RESPONSE_NORMAL ||
 		     rc == AP_RESPONSE_Q_NOT_AVAIL ||
-		     rc == AP_RESPONSE_OTHERWISE_CHANGED;
+		     rc == AP_RESPONSE_OTHERWISE_CHANGED ||
+		     rc == AP_RESPONSE_BUSY;
 	else
 		ok = rc == AP_RESPONSE_Q_NOT_AVAIL ||
 		     rc == AP_RESPONSE_INVALID_ADDRESS ||

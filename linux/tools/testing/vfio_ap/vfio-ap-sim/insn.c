@@ -5,10 +5,9 @@
  * checked against the guest's masks, which the vfio_ap driver set in the
  * simulated KVM; a queue outside them does not exist for the guest
  * (response code 01), and QCI shows exactly those masks.  PQAP(AQIC) goes
- * to the driver's PQAP hook, as KVM's intercept sends it there; a guest's
- * queue reset tells the hook its interrupts are off.  A reply that becomes
- * ready on a queue with interrupts on sets the NIB and posts the guest ISC
- * (sim/ap_sim.c), which vfio_user.c delivers as an eventfd.
+ * to the driver's PQAP hook, as KVM's intercept sends it there.  A reply
+ * that becomes ready on a queue with interrupts on sets the NIB and posts
+ * the guest ISC (sim/ap_sim.c), which vfio_user.c delivers as an eventfd.
  *
  * Condition codes as the guest sees them: 0 done, 3 with a response code
  * in GR1; NQAP 2 while parts of the message remain; DQAP 2 when it stopped
@@ -120,25 +119,12 @@ static void set_interrupts(struct kvm *kvm, struct vfio_ap_insn *insn)
 }
 
 /*
- * RAPQ and ZAPQ (for an accelerator, zeroizing is resetting).  A reset
- * turns the queue's interrupts off; the driver, which holds the NIB's page
- * and the ISC for them, is then told as when the guest turns them off
- * with AQIC, so that they are given back at once.
+ * RAPQ and ZAPQ (for an accelerator, zeroizing is resetting) run in the
+ * firmware, as SIE runs them: the driver is not told.  The reset turns
+ * the queue's interrupts off once it is over; the driver's registration
+ * for them is then stale and is given back at the guest's next AQIC(on),
+ * the next reset the driver makes, a DMA unmap or the detach.
  */
-static struct ap_queue_status reset_queue(struct kvm *kvm, int apqn)
-{
-	struct ap_queue_status st;
-	bool irq_was_on;
-	u64 gr1;
-	int cc;
-
-	irq_was_on = ap_tapq(apqn, NULL).irq_enabled;
-	st = ap_zapq(apqn, 0);
-	if (irq_was_on && !st.response_code)
-		sim_kvm_pqap_aqic(kvm, apqn, 0, 0, &gr1, &cc);
-	return st;
-}
-
 static int pqap(struct kvm *kvm, struct vfio_ap_insn *insn)
 {
 	int apqn = GR0_APQN(insn->gr0);
@@ -171,7 +157,7 @@ static int pqap(struct kvm *kvm, struct vfio_ap_insn *insn)
 		break;
 	case PQAP_RAPQ:
 	case PQAP_ZAPQ:
-		st = reset_queue(kvm, apqn);
+		st = ap_zapq(apqn, 0);
 		break;
 	default:
 		/* QACT: a CEX4..CEX8 in accelerator mode, as TAPQ says */
