@@ -1059,7 +1059,8 @@ static int pqap(struct worker *w, int i, struct kvm *kvm, bool on,
 		out |= __atomic_load_n(&slots[i].chunks_out, __ATOMIC_ACQUIRE);
 		unmapping = unmaps != __atomic_load_n(&slots[i].unmaps,
 						      __ATOMIC_ACQUIRE) ||
-			    (out & 1u << (nib - kvm->mem_base) / CHUNK);
+			    (nib - kvm->mem_base < GUEST_MEM &&
+			     (out & 1u << (nib - kvm->mem_base) / CHUNK));
 	}
 	/* another thread's operation may be resetting the queue: unreachable */
 	if (rc == AP_RESPONSE_RESET_IN_PROGRESS)
