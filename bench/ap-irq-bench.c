@@ -80,6 +80,8 @@ int main(void)
 	for (mode = BUSY_POLL; mode <= INTERRUPTS; mode++) {
 		if (mode == INTERRUPTS) {
 			MODE(mode)[4] = pqap(FC(3) | Q1, &gr1, &gr2);
+			/* enabling is asynchronous: until it shows */
+			tapq_until(Q1, 1);
 			asm volatile("lctlg 6,6,%0" : : "Q" (mask) : "memory");
 		}
 		run(mode);

@@ -43,9 +43,15 @@ static uint64_t aqic(uint64_t apqn, uint64_t ctrl, uint64_t nib_addr,
 	return pqap(FC(3) | apqn, gr1, &gr2);
 }
 
+/* AQIC(on), then TAPQ until they show on, as Linux's AP bus waits */
 static uint64_t enable(uint64_t apqn, uint64_t *gr1)
 {
-	return aqic(apqn, AQIC_IR | AP_IRQ_GUEST_ISC, (uint64_t)&nib, gr1);
+	uint64_t out;
+
+	out = aqic(apqn, AQIC_IR | AP_IRQ_GUEST_ISC, (uint64_t)&nib, gr1);
+	if (!out && !tapq_until(apqn, 1))
+		out = 0xee;
+	return out;
 }
 
 
@@ -188,6 +194,9 @@ static void test_off(int rec, unsigned int fc)
 	if (fc != 3)
 		enable(Q1, &gr1);
 	out = pqap(FC(fc) | Q1, &gr1, &gr2);
+	/* a reset is over, and turns interrupts off, a moment later */
+	if (!out && fc != 3 && !tapq_until(Q1, -1))
+		out = 0xee;
 	nib = 0;
 	send_rsa(Q1, 100 + fc);
 	receive(Q1, reply_buf, sizeof(reply_buf), &r);

@@ -61,6 +61,20 @@ uint64_t pqap_simple(uint64_t gr0, uint64_t *gr1, uint64_t *gr2)
 	return pqap(gr0, gr1, gr2);
 }
 
+int tapq_until(uint64_t apqn, int on)
+{
+	uint64_t gr1, gr2;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		pqap_simple(FC(0) | apqn, &gr1, &gr2);
+		if (on < 0 ? ((gr1 >> 16) & 0xff) != 0x02 :
+			     !!(gr1 & 0x01000000UL) == on)
+			return 1;
+	}
+	return 0;
+}
+
 /* one NQAP; R1 pair in r4/r5, R2 pair in r6/r7 */
 uint64_t nqap_once(uint64_t gr0, uint64_t psmid, uint64_t *addr,
 			  uint64_t *len, uint64_t *gr1)

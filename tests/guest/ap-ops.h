@@ -35,6 +35,12 @@ uint64_t outcome(int cc);
 
 uint64_t pqap(uint64_t gr0, uint64_t *gr1, uint64_t *gr2);
 uint64_t pqap_simple(uint64_t gr0, uint64_t *gr1, uint64_t *gr2);
+/*
+ * TAPQ until the queue's interrupts show @on (changing them is
+ * asynchronous, as Linux's AP bus knows), or until a reset is over
+ * (@on < 0: the answer is no longer 02); whether it came, within 1000
+ */
+int tapq_until(uint64_t apqn, int on);
 uint64_t nqap_once(uint64_t gr0, uint64_t psmid, uint64_t *addr,
 		   uint64_t *len, uint64_t *gr1);
 uint64_t dqap_once(uint64_t gr0, uint64_t *psmid, uint64_t *addr,

@@ -130,7 +130,7 @@ struct nib_stop {
 	bool off;	/* a TAPQ showed the interrupts off */
 };
 
-static bool in_range(u64 addr, u64 iova, u64 length)
+static bool nib_in_range(u64 addr, u64 iova, u64 length)
 {
 	return addr - iova < length;
 }
@@ -142,7 +142,7 @@ static bool nib_being_unmapped(struct ap_matrix_mdev *matrix_mdev, u64 nib)
 
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	list_for_each_entry(unmap, &matrix_mdev->unmapping, node)
-		if (in_range(nib, unmap->iova, unmap->length))
+		if (nib_in_range(nib, unmap->iova, unmap->length))
 			return true;
 	return false;
 }
@@ -215,12 +215,12 @@ static struct nib_stop *stop_range(struct ap_matrix_mdev *matrix_mdev,
 
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node)
-		n += in_range(q->saved_iova, iova, length);
+		n += nib_in_range(q->saved_iova, iova, length);
 	/* without room to remember them, none is confirmed: all fenced */
 	stops = n ? kcalloc(n, sizeof(*stops), GFP_KERNEL) : NULL;
 	n = 0;
 	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node) {
-		if (!in_range(q->saved_iova, iova, length))
+		if (!nib_in_range(q->saved_iova, iova, length))
 			continue;
 		ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
 		if (stops)
@@ -264,7 +264,7 @@ void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
 
 	mutex_lock(&matrix_dev->mdevs_lock);
 	list_for_each_entry_safe(q, tmp, &matrix_mdev->irq_qlist, irq_node) {
-		if (!in_range(q->saved_iova, iova, length))
+		if (!nib_in_range(q->saved_iova, iova, length))
 			continue;
 		if (!seen_off(stops, n, q))
 			fenced |= fence_unconfirmed(q);
