@@ -137,6 +137,8 @@ int hex_to_bin(unsigned char ch);	/* 0-15, or -1 */
 void shim_msleep(unsigned int ms, const struct lockval_site *site);
 #define msleep(ms) shim_msleep((ms), LOCKVAL_SITE)
 void shim_real_sleep(bool real);
+/* msleep(ms) sleeps @us_per_ms microseconds per millisecond (1 by default) */
+void shim_sleep_scale(unsigned int us_per_ms);
 unsigned long shim_sleeps(void);	/* msleep() calls since start */
 /* for tests: run once by the next msleep(), as the driver waits */
 extern void (*shim_msleep_hook)(void);

@@ -63,6 +63,16 @@ void sim_ap_set_reset_fault(int apqn, enum sim_reset_fault fault)
 	pthread_mutex_unlock(&hw_lock);
 }
 
+void sim_ap_set_irq_timing(int apqn, int on_polls, int off_polls)
+{
+	pthread_mutex_lock(&hw_lock);
+	if (queues[apqn]) {
+		queues[apqn]->hw.irq_on_polls = on_polls;
+		queues[apqn]->hw.irq_off_polls = off_polls;
+	}
+	pthread_mutex_unlock(&hw_lock);
+}
+
 unsigned long sim_ap_total_zapqs(void)
 {
 	return atomic_load(&total_zapqs);
@@ -634,6 +644,7 @@ struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
 		hw->zapqs++;
 		atomic_fetch_add(&total_zapqs, 1);
 		st = rc_status(hw->zapq_rc);
+		hw->reset_refused = hw->zapq_rc != 0;
 		if (hw->zapq_busy > 0) {
 			hw->zapq_busy--;
 			st = rc_status(AP_RESPONSE_BUSY);
@@ -733,10 +744,12 @@ unsigned int sim_ap_unpinned_nibs(void)
 
 		/*
 		 * A pending enable stores once it shows: it counts too.  A
-		 * queue in a reset has no reply to announce.
+		 * queue in a reset has no reply to announce; one whose reset
+		 * was refused cannot be helped (see
+		 * sim_ap_reply_ready_unless_refused()).
 		 */
 		if (sq && sq->hw.irq != SIM_IRQ_OFF && !in_reset(sq) &&
-		    !nib_pinned(&sq->hw)) {
+		    !sq->hw.reset_refused && !nib_pinned(&sq->hw)) {
 			fprintf(stderr, "ap sim: queue %02x.%04x: NIB %#llx not pinned, interrupts %d\n",
 				AP_QID_CARD(apqn), AP_QID_QUEUE(apqn),
 				(unsigned long long)sq->hw.nib, sq->hw.irq);
@@ -815,13 +828,16 @@ struct ap_queue_status sim_ap_dqap(int apqn, u64 *psmid, u8 *buf, size_t room,
  * page may be unpinned next) is never written again.  A store into a page
  * no device has pinned is counted: a driver gave it back too early.
  */
-void sim_ap_reply_ready(int apqn)
+static void reply_ready(int apqn, bool unless_refused)
 {
 	struct sim_queue *sq;
 
 	pthread_mutex_lock(&hw_lock);
 	sq = hw_queue(apqn);
-	if (sq && may_store(&sq->hw) && sq->hw.nib) {
+	if (sq && unless_refused && sq->hw.reset_refused)
+		sq = NULL;
+	/* a queue being reset has dropped its work: no reply to announce */
+	if (sq && may_store(&sq->hw) && sq->hw.nib && !in_reset(sq)) {
 		u8 *nib = (u8 *)(uintptr_t)sq->hw.nib;
 
 		if (!nib_pinned(&sq->hw)) {
@@ -837,6 +853,16 @@ void sim_ap_reply_ready(int apqn)
 		}
 	}
 	pthread_mutex_unlock(&hw_lock);
+}
+
+void sim_ap_reply_ready(int apqn)
+{
+	reply_ready(apqn, false);
+}
+
+void sim_ap_reply_ready_unless_refused(int apqn)
+{
+	reply_ready(apqn, true);
 }
 
 int ap_qci(struct ap_config_info *info)

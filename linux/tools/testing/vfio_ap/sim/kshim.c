@@ -153,6 +153,13 @@ unsigned long shim_sleeps(void)
 	return atomic_load(&sleeps);
 }
 
+static atomic_uint sleep_scale = 1;
+
+void shim_sleep_scale(unsigned int us_per_ms)
+{
+	atomic_store(&sleep_scale, us_per_ms);
+}
+
 void shim_real_sleep(bool real)
 {
 	atomic_store(&sleep_real, real);
@@ -162,7 +169,8 @@ void (*shim_msleep_hook)(void);
 
 void shim_msleep(unsigned int ms, const struct lockval_site *site)
 {
-	long ns = (long)ms * (atomic_load(&sleep_real) ? 1000000L : 1000L);
+	long ns = (long)ms * (atomic_load(&sleep_real) ? 1000000L :
+			      1000L * atomic_load(&sleep_scale));
 	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
 	void (*hook)(void);
 

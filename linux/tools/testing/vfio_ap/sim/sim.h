@@ -76,6 +76,7 @@ struct sim_ap_hw {
 	bool irq_enabled;	/* as the status shows it: on, or being turned off */
 	int assoc_pending;	/* an association error still to be answered */
 	bool irq_after_reset;	/* @irq goes off once the reset is over */
+	bool reset_refused;	/* the last ZAPQ was refused (zapq_rc) */
 	phys_addr_t nib;	/* host address of the indicator byte */
 	unsigned int gisc;	/* guest ISC ... */
 	u32 gisa;		/* ... of the guest with this GISA designation */
@@ -93,6 +94,8 @@ enum sim_reset_fault {
 	SIM_RESET_FAILS,	/* ZAPQ refused with an error */
 };
 void sim_ap_set_reset_fault(int apqn, enum sim_reset_fault fault);
+/* how many instructions an enable, and a disable, take to show from now */
+void sim_ap_set_irq_timing(int apqn, int on_polls, int off_polls);
 /* a queue's hardware as it comes up: a reset and an enable take one poll */
 void sim_ap_hw_defaults(struct sim_ap_hw *hw);
 unsigned long sim_ap_total_zapqs(void);
@@ -103,6 +106,12 @@ unsigned long sim_ap_total_zapqs(void);
 unsigned int sim_ap_unpinned_nibs(void);
 /* NIB stores so far that landed in a page not pinned */
 unsigned long sim_ap_stray_nib_stores(void);
+/*
+ * A reply ready on @apqn (see sim_ap_reply_ready()), unless the queue's
+ * last ZAPQ was refused: its interrupts cannot be turned off, and once
+ * its guest is gone the driver must let the NIB's page go all the same
+ */
+void sim_ap_reply_ready_unless_refused(int apqn);
 /* the queue's interrupt state, without an instruction seeing it */
 enum sim_irq_state sim_ap_irq_state(int apqn);
 /*

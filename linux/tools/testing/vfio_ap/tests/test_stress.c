@@ -68,6 +68,7 @@
 	X(DMA_REMAP,		"dma unmap + map",		1)	\
 	X(UNMAP_RACE,		"dma unmap of a part, PQAP going on", 3) \
 	X(REPLY,		"a card's reply ready",		3)	\
+	X(IRQ_TIMING,		"interrupts slow to show on/off", 2)	\
 	X(PQAP_ON,		"PQAP(AQIC) on",		6)	\
 	X(PQAP_OFF,		"PQAP(AQIC) off",		4)	\
 	X(PQAP_RACE,		"PQAP(AQIC) vs open/close",	2)	\
@@ -1009,10 +1010,16 @@ static int op_unmap_race(struct worker *w)
 	return r;
 }
 
-/* a card finishes a reply on any queue: its NIB is stored, if on */
+/*
+ * A card finishes a reply on any queue: its NIB is stored, if on.  Not
+ * on a queue whose reset the hardware refused (op_reset_fault): its
+ * interrupts cannot be turned off, and once its guest is gone the driver
+ * must give the page back all the same (docs/design.rst).
+ */
 static int op_reply(struct worker *w)
 {
-	sim_ap_reply_ready(AP_MKQID(rnd(w, HOST_N), rnd(w, HOST_N)));
+	sim_ap_reply_ready_unless_refused(AP_MKQID(rnd(w, HOST_N),
+						   rnd(w, HOST_N)));
 	return 0;
 }
 
@@ -1253,6 +1260,21 @@ static int op_reset_fault(struct worker *w)
 	return 0;
 }
 
+/*
+ * A queue's interrupts take longer, or less long, to show on or off from
+ * now: an unmap then waits for them, and guests' AQICs meet the wait.
+ * Within the driver's bound, so every disable is seen through.
+ */
+static int op_irq_timing(struct worker *w)
+{
+	static const int on[] = { 0, 1, 1, 3 }, off[] = { 0, 0, 1, 3 };
+
+	sim_ap_set_irq_timing(AP_MKQID(rnd(w, HOST_N), rnd(w, HOST_N)),
+			      on[rnd(w, ARRAY_SIZE(on))],
+			      off[rnd(w, ARRAY_SIZE(off))]);
+	return 0;
+}
+
 /* "aa.dddd", "aa." or ".dddd" lines; a page-full may end cut */
 static bool matrix_text_ok(const char *s, ssize_t len)
 {
@@ -1397,6 +1419,8 @@ static int do_op(struct worker *w, enum op op)
 		return op_unmap_race(w);
 	case OP_REPLY:
 		return op_reply(w);
+	case OP_IRQ_TIMING:
+		return op_irq_timing(w);
 	case OP_PQAP_ON:
 		return op_pqap(w, true);
 	case OP_PQAP_OFF:
@@ -1477,7 +1501,7 @@ static void *worker_main(void *arg)
 enum inv {
 	INV_MATRIX, INV_HOST, INV_KVM, INV_BOUND, INV_UNIQUE, INV_LOCKVAL,
 	INV_RECOMPUTE, INV_IRQ, INV_LINKS, INV_INFO, INV_LIST, INV_DEFAULT,
-	INV_RESET, NR_INV
+	INV_RESET, INV_NIB, NR_INV
 };
 
 static const char *const inv_names[NR_INV] = {
@@ -1494,6 +1518,7 @@ static const char *const inv_names[NR_INV] = {
 	[INV_LIST]	= "(9) the driver's mdevs are the live ones",
 	[INV_DEFAULT]	= "(10) no assigned APQN kept for the host's drivers",
 	[INV_RESET]	= "(11) no reset outlives the operation that started it",
+	[INV_NIB]	= "(12) no adapter may store a NIB into a page not pinned",
 };
 
 struct check_result {
@@ -1719,6 +1744,10 @@ static void check_world(struct check_result *r)
 	if (sim_pins_live() != (long)irqs_total)
 		viol(r, INV_IRQ, "%ld pages pinned, %lu queues with interrupts",
 		     sim_pins_live(), irqs_total);
+	/* the hardware's side: every queue that may store has its page */
+	if (sim_ap_unpinned_nibs())
+		viol(r, INV_NIB, "%u queues may store a NIB into a page not pinned",
+		     sim_ap_unpinned_nibs());
 
 	for (bkt = 0; bkt < VFIO_AP_APQNS; bkt++) {
 		struct ap_matrix_mdev *owner = NULL;
@@ -2165,6 +2194,11 @@ static void test_stress(void)
 	t_machine_up("0-15", "0-15", "0-15");
 	unexpected_warnings = 0;
 	__atomic_store_n(&shim_printk_hook, sort_warning, __ATOMIC_RELEASE);
+	/*
+	 * The driver's waits long enough (0.4 ms a poll) for other threads'
+	 * PQAPs to come in during an unmap's or a reset's wait
+	 */
+	shim_sleep_scale(20);
 	slots_init();
 
 	pthread_create(&watchdog, NULL, watchdog_main, NULL);
@@ -2212,6 +2246,7 @@ static void test_stress(void)
 		check_guest_gone(i, "teardown");
 		step("teardown");
 	}
+	shim_sleep_scale(1);
 	CHECK_EQ_INT(sim_pins_live(), 0);
 	CHECK_EQ_INT(sim_eventfd_ctx_live(), 0);
 	slots_exit();
@@ -2276,6 +2311,7 @@ static void test_checker_catches(void)
 	struct ap_matrix_mdev *m0, *m1;
 	struct mdev_device *mdev0, *mdev1;
 	struct vfio_ap_queue *q;
+	struct page *page;
 	struct kvm *kvm0, *kvm1;
 	u64 gr1;
 	int cc;
@@ -2419,6 +2455,12 @@ static void test_checker_catches(void)
 	mutex_lock(&matrix_dev->mdevs_lock);
 	q->saved_iova = 0;
 	mutex_unlock(&matrix_dev->mdevs_lock);
+	/* (12) 1.3's page unpinned behind the driver's back */
+	vfio_unpin_pages(&m0->vdev, (kvm0->mem_base + 0x123) & PAGE_MASK, 1);
+	expect_caught(INV_NIB, "queue 1.3's NIB page unpinned, interrupts on");
+	CHECK_EQ_INT(vfio_pin_pages(&m0->vdev,
+				    (kvm0->mem_base + 0x123) & PAGE_MASK, 1,
+				    IOMMU_READ | IOMMU_WRITE, &page), 1);
 	sim_kvm_pqap_aqic(kvm0, AP_MKQID(1, 3), 0, 0, &gr1, &cc);
 	CHECK_EQ_INT(cc, 0);
 	expect_clean("interrupts");
