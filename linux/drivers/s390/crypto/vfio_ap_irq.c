@@ -77,6 +77,21 @@ void vfio_ap_irq_release(struct vfio_ap_queue *q)
 }
 
 /*
+ * Whether a status confirms that the adapter no longer stores the NIB:
+ * the queue is gone, or it answers normally (or is being reset) with the
+ * interrupt bit clear.  Any other answer (busy, an association error of
+ * Secure Execution, ...) says nothing about the bit.
+ */
+static bool irqs_confirmed_off(struct ap_queue_status status)
+{
+	if (vfio_ap_rc_means_gone(status.response_code))
+		return true;
+	return (status.response_code == AP_RESPONSE_NORMAL ||
+		status.response_code == AP_RESPONSE_RESET_IN_PROGRESS) &&
+	       !status.irq_enabled;
+}
+
+/*
  * The guest's AQIC(off), or the answer to a failed AQIC(on).  Turning off
  * is asynchronous: the resources go back once a TAPQ shows the interrupts
  * off, here or at the next AQIC, reset or detach, never on a guess (no
@@ -90,7 +105,7 @@ static struct ap_queue_status irq_disable(struct vfio_ap_queue *q)
 	switch (status.response_code) {
 	case AP_RESPONSE_NORMAL:
 	case AP_RESPONSE_OTHERWISE_CHANGED:
-		if (!ap_tapq(q->apqn, NULL).irq_enabled)
+		if (irqs_confirmed_off(ap_tapq(q->apqn, NULL)))
 			vfio_ap_irq_release(q);
 		break;
 	case AP_RESPONSE_Q_NOT_AVAIL:
@@ -100,7 +115,7 @@ static struct ap_queue_status irq_disable(struct vfio_ap_queue *q)
 		break;
 	case AP_RESPONSE_RESET_IN_PROGRESS:
 	case AP_RESPONSE_BUSY:
-		/* a reset turns them off: confirmed at the next TAPQ */
+		/* a change under way: confirmed off at a later TAPQ */
 		break;
 	default:
 		/* a guest can repeat this at will: no flood of the log */
@@ -160,10 +175,7 @@ static void wait_irqs_off(struct nib_stop *stops, unsigned int n)
 			if (stops[i].off)
 				continue;
 			status = ap_tapq(stops[i].apqn, NULL);
-			stops[i].off = vfio_ap_rc_means_gone(status.response_code) ||
-				       ((status.response_code == AP_RESPONSE_NORMAL ||
-					 status.response_code == AP_RESPONSE_RESET_IN_PROGRESS) &&
-					!status.irq_enabled);
+			stops[i].off = irqs_confirmed_off(status);
 			pending |= !stops[i].off;
 		}
 		if (!pending || poll == VFIO_AP_IRQ_OFF_POLLS)
@@ -186,8 +198,8 @@ static bool seen_off(const struct nib_stop *stops, unsigned int n,
 
 /*
  * A registration in the range that was not confirmed off: a last
- * AQIC(off) and TAPQ, and if they still show on, the queue is unusable
- * until a clean reset.  Return: true if it was fenced so.
+ * AQIC(off) and TAPQ, and unless they confirm them off, the queue is
+ * unusable until a clean reset.  Return: true if it was fenced so.
  */
 static bool fence_unconfirmed(struct vfio_ap_queue *q)
 {
@@ -197,7 +209,7 @@ static bool fence_unconfirmed(struct vfio_ap_queue *q)
 	status = ap_aqic(q->apqn, (union ap_qirq_ctrl){}, 0);
 	if (!vfio_ap_rc_means_gone(status.response_code))
 		status = ap_tapq(q->apqn, NULL);
-	if (vfio_ap_rc_means_gone(status.response_code) || !status.irq_enabled)
+	if (irqs_confirmed_off(status))
 		return false;
 	pr_warn_ratelimited("queue %02x.%04x: interrupts not confirmed off before the unmap\n",
 			    AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn));
@@ -230,6 +242,30 @@ static struct nib_stop *stop_range(struct ap_matrix_mdev *matrix_mdev,
 	return stops;
 }
 
+/*
+ * The guest must not keep a queue that may still store a NIB: its adapter
+ * leaves the guest, the queues the unmap fenced are reset, and the adapter
+ * comes back if the resets confirm them clean.
+ */
+static void reset_fenced(struct ap_matrix_mdev *matrix_mdev)
+{
+	struct ap_matrix old_apcb;
+	struct vfio_ap_queue *q;
+
+	get_update_locks_for_mdev(matrix_mdev);
+	old_apcb = matrix_mdev->shadow_apcb;
+	vfio_ap_mdev_filter_matrix(matrix_mdev);
+	vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
+	list_for_each_entry(q, &matrix_mdev->qlist, mdev_qnode)
+		if (q->reset_rc == AP_RESPONSE_RESET_IN_PROGRESS)
+			vfio_ap_queue_reset_start(q);
+	finish_resets_for_mdev(matrix_mdev);
+	old_apcb = matrix_mdev->shadow_apcb;
+	vfio_ap_mdev_filter_matrix(matrix_mdev);
+	vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
+	release_update_locks_for_mdev(matrix_mdev);
+}
+
 /**
  * vfio_ap_irq_unmap - guest memory holding NIBs is going away
  * @matrix_mdev: the mdev
@@ -242,15 +278,15 @@ static struct nib_stop *stop_range(struct ap_matrix_mdev *matrix_mdev,
  * turned off first and waited for, a bounded time and without any lock
  * held; the registrations are then looked up again and each is released
  * only if this very one (by its number) was seen off.  One that was not is
- * turned off once more and, still showing on, makes its queue unusable,
- * and its adapter leaves the guest, until a clean reset.
+ * turned off once more and, unless that confirms them off, makes its
+ * queue unusable: its adapter leaves the guest until a reset confirms the
+ * queue clean.
  */
 void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
 		       u64 length)
 {
 	struct vfio_ap_unmap unmap = { .iova = iova, .length = length };
 	struct vfio_ap_queue *q, *tmp;
-	struct ap_matrix old_apcb;
 	struct nib_stop *stops;
 	bool fenced = false;
 	unsigned int n;
@@ -274,14 +310,8 @@ void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
 	mutex_unlock(&matrix_dev->mdevs_lock);
 	kfree(stops);
 
-	if (!fenced)
-		return;
-	/* the guest must not keep a queue that may still store a NIB */
-	get_update_locks_for_mdev(matrix_mdev);
-	old_apcb = matrix_mdev->shadow_apcb;
-	vfio_ap_mdev_filter_matrix(matrix_mdev);
-	vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
-	release_update_locks_for_mdev(matrix_mdev);
+	if (fenced)
+		reset_fenced(matrix_mdev);
 }
 
 /*
@@ -306,12 +336,15 @@ static void undo_enable(struct ap_matrix_mdev *matrix_mdev, struct kvm *kvm,
 }
 
 /*
- * The guest's AQIC(on).  An earlier registration of the queue may be
- * stale (the guest reset the queue in the firmware) or its enable may not
- * show yet (enabling is asynchronous): it is given back only when the new
- * AQIC answers 00.  On 07 the earlier one stays in force and the new one
- * is undone; on any other answer the interrupts are turned off, and the
- * earlier one goes once they show off, as after the guest's AQIC(off).
+ * The guest's AQIC(on), always asked of the firmware, whose answer the
+ * guest gets: 07 only where the interrupts are on or will be, as Linux
+ * takes 07 for success.  An earlier registration of the queue may be
+ * stale (the guest reset the queue in the firmware), still in force, or
+ * its enable may not show yet (enabling is asynchronous): it is given
+ * back only when the new AQIC answers 00.  On 07 the earlier one stays in
+ * force and the new one is undone; on any other answer the interrupts are
+ * turned off, and the earlier one goes once they show off, as after the
+ * guest's AQIC(off).
  */
 static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 					 unsigned int isc,
@@ -326,9 +359,6 @@ static struct ap_queue_status irq_enable(struct vfio_ap_queue *q,
 	int gisc, ret;
 
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
-	/* one registration per queue: the guest must turn them off first */
-	if (q->saved_iova && ap_tapq(q->apqn, NULL).irq_enabled)
-		return rc_status(AP_RESPONSE_OTHERWISE_CHANGED);
 	/* its memory is being unmapped: as a NIB that cannot be pinned */
 	if (!nib || !kvm_is_gpa_in_memslot(kvm, nib) ||
 	    nib_being_unmapped(matrix_mdev, nib))

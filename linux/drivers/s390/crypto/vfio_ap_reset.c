@@ -64,6 +64,7 @@ static bool rc_means_zapq_again(unsigned int rc)
  */
 bool vfio_ap_queue_usable(const struct vfio_ap_queue *q)
 {
+	lockdep_assert_held(&matrix_dev->guests_lock);
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	/*
 	 * Cannot be: an operation starts its resets after its APCB

@@ -613,9 +613,8 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
 			st.irq_enabled = hw->irq_enabled;
 		} else if (hw->assoc_pending) {
-			/* an association error, as the reset's first answer */
+			/* an association error: every answer until a reset */
 			st = rc_status(hw->assoc_pending);
-			hw->assoc_pending = 0;
 		} else {
 			reset_over(hw);
 			st = rc_status(hw->tapq_rc);
@@ -653,15 +652,22 @@ struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
 			hw->polls_left = hw->reset_polls;
 			hw->reset_done_ns = hw->reset_ms ?
 				now_ns() + (u64)hw->reset_ms * 1000000u : 0;
-			/* once: a second reset clears the association */
+			/*
+			 * The association fails after this reset, once: the
+			 * next reset clears it
+			 */
 			hw->assoc_pending = hw->assoc_rc;
 			hw->assoc_rc = 0;
-			/* an enable not shown yet is dropped; one shown goes off */
+			/*
+			 * An enable not shown yet is dropped; one shown goes
+			 * off, a disable under way goes on as it was
+			 */
 			if (hw->irq == SIM_IRQ_ENABLING || hw->irq == SIM_IRQ_OFF) {
 				irq_change(hw, SIM_IRQ_OFF, 0);
 			} else {
+				if (hw->irq == SIM_IRQ_ON)
+					hw->irq_left = hw->irq_off_polls;
 				hw->irq = SIM_IRQ_DISABLING;
-				hw->irq_left = hw->irq_off_polls;
 				hw->irq_after_reset = true;
 			}
 			sim_card_reset(qid & 0xffff);
@@ -675,7 +681,8 @@ struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
 /*
  * AQIC.  Turning on: 00 if they were off (they show on later), 07 if they
  * are on or being turned on, 05 while they are being turned off.  Turning
- * off: 00, and they show off later.  During a reset: 02, nothing changes.
+ * off: 00, and they show off later.  During a reset: 02, after a failed
+ * association its code, and nothing changes.
  */
 struct ap_queue_status ap_aqic(ap_qid_t qid, union ap_qirq_ctrl ctrl,
 			       phys_addr_t pa_ind)
@@ -692,8 +699,12 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, union ap_qirq_ctrl ctrl,
 			reset_over(hw);
 		if (hw->aqic_rc) {
 			st = rc_status(hw->aqic_rc);
+		} else if (ctrl.ir && hw->aqic_on_rc) {
+			st = rc_status(hw->aqic_on_rc);
 		} else if (in_reset(sq)) {
 			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
+		} else if (hw->assoc_pending) {
+			st = rc_status(hw->assoc_pending);
 		} else if (ctrl.ir) {
 			st = rc_status(hw->irq == SIM_IRQ_OFF ? AP_RESPONSE_NORMAL :
 				       hw->irq == SIM_IRQ_DISABLING ?
@@ -777,7 +788,7 @@ static int queue_usable(ap_qid_t qid, struct sim_queue **sqp)
 		return AP_RESPONSE_Q_NOT_AVAIL;
 	if (in_reset(sq))
 		return AP_RESPONSE_RESET_IN_PROGRESS;
-	return AP_RESPONSE_NORMAL;
+	return sq->hw.assoc_pending;
 }
 
 struct ap_queue_status sim_ap_nqap(int apqn, u64 psmid, const u8 *part,

@@ -61,20 +61,22 @@ struct sim_ap_hw {
 	int zapq_rc;		/* response to ZAPQ */
 	int tapq_rc;		/* response to TAPQ once reset is done */
 	int aqic_rc;		/* response to AQIC, when not 0 */
+	int aqic_on_rc;		/* response to AQIC(on) only, when not 0 */
 	int reset_polls;	/* TAPQs that see a reset in progress; -1: all */
 	int irq_on_polls;	/* instructions that still see them off after AQIC(on) */
 	int irq_off_polls;	/* ... still see them on after AQIC(off), or a reset */
 	int reset_ms;		/* real time a reset takes, after the polls */
 	int zapq_busy;		/* ZAPQs answered busy (05) before one is taken */
 	int zapq_busy_each;	/* zapq_busy again after each one taken */
-	int assoc_rc;		/* the next reset's first TAPQ answers it (once) */
+	int assoc_rc;		/* after the next reset, every instruction
+				 * answers it until a reset (once) */
 	/* state */
 	int polls_left;
 	int irq_left;		/* instructions before the change of @irq shows */
 	u64 reset_done_ns;	/* CLOCK_MONOTONIC time the reset ends */
 	enum sim_irq_state irq;
 	bool irq_enabled;	/* as the status shows it: on, or being turned off */
-	int assoc_pending;	/* an association error still to be answered */
+	int assoc_pending;	/* the association error answered now */
 	bool irq_after_reset;	/* @irq goes off once the reset is over */
 	bool reset_refused;	/* the last ZAPQ was refused (zapq_rc) */
 	phys_addr_t nib;	/* host address of the indicator byte */

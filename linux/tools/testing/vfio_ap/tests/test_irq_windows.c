@@ -46,6 +46,21 @@ static void guest_down(void)
 	t_machine_down();
 }
 
+/* whether the driver would give the queue to a guest now */
+static bool queue_usable_now(int apqn)
+{
+	struct vfio_ap_queue *q;
+	bool usable;
+
+	mutex_lock(&matrix_dev->guests_lock);
+	mutex_lock(&matrix_dev->mdevs_lock);
+	q = vfio_ap_find_queue(apqn);
+	usable = q && vfio_ap_queue_usable(q);
+	mutex_unlock(&matrix_dev->mdevs_lock);
+	mutex_unlock(&matrix_dev->guests_lock);
+	return usable;
+}
+
 /* the guest's AQIC through KVM's intercept; the response code */
 static int aqic(int apqn, u64 ctrl, u64 nib)
 {
@@ -151,13 +166,14 @@ static void test_unmap_window(void)
 }
 
 /*
- * Two unmaps of different ranges at once: each fences its own range and
- * releases only what is in it.
+ * A second unmap, of the other half, while the first waits: each
+ * releases what is in its own range, and the first's range stays fenced
+ * while the second runs.
  */
 static void unmap_high_half(void)
 {
 	sim_vfio_dma_unmap(t_vdev(mdev), HALF, HALF);
-	during_rc = aqic(AP_MKQID(1, 3), IRQ_ON(3), NIB_HIGH);
+	during_rc = aqic(AP_MKQID(1, 3), IRQ_ON(3), NIB_LOW2);
 }
 
 static void test_two_unmaps(void)
@@ -170,7 +186,6 @@ static void test_two_unmaps(void)
 	shim_msleep_hook = run_guest_during_sleep;
 	sim_vfio_dma_unmap(t_vdev(mdev), 0, HALF);
 	shim_msleep_hook = NULL;
-	/* the high half is gone: its NIB no longer in the guest's DMA space */
 	CHECK_EQ_INT(during_rc, AP_RESPONSE_INVALID_ADDRESS);
 	CHECK_EQ_INT(sim_pins_live(), 0);
 	CHECK_EQ_INT(sim_ap_unpinned_nibs(), 0);
@@ -208,32 +223,129 @@ static void test_enable_not_shown(void)
 }
 
 /*
- * The same, the second AQIC refused with another code (busy): the
- * interrupts are turned off, and the first registration stays until
- * they show off.
+ * AQIC(on) again, refused with another code (an invalid GISA): the
+ * interrupts are turned off, and the first registration stays until they
+ * show off.
  */
-static void test_enable_not_shown_refused(void)
+static void test_enable_again_refused(void)
 {
 	struct sim_ap_hw *hw;
 
 	guest_up();
 	hw = sim_ap_hw(AP_MKQID(1, 1));
-	hw->irq_on_polls = 5;
-	CHECK_EQ_INT(aqic(AP_MKQID(1, 1), IRQ_ON(3), NIB_LOW),
-		     AP_RESPONSE_NORMAL);
-	hw->aqic_rc = AP_RESPONSE_BUSY;
+	enable(AP_MKQID(1, 1), NIB_LOW);
+	hw->irq_off_polls = 3;
+	hw->aqic_on_rc = AP_RESPONSE_INVALID_GISA;
 	CHECK_EQ_INT(aqic(AP_MKQID(1, 1), IRQ_ON(3), NIB_HIGH),
-		     AP_RESPONSE_BUSY);
-	hw->aqic_rc = 0;
+		     AP_RESPONSE_INVALID_GISA);
+	hw->aqic_on_rc = 0;
+	/* being turned off, still showing on: the first page stays */
+	CHECK_EQ_INT(sim_ap_irq_state(AP_MKQID(1, 1)), SIM_IRQ_DISABLING);
 	CHECK_EQ_INT(sim_pins_live(), 1);
 	CHECK_EQ_INT(sim_ap_unpinned_nibs(), 0);
-	/* the enable shows at last; the page it stores into is pinned */
-	CHECK(t_irq_shows(AP_MKQID(1, 1), true));
 	replies_ready();
 	CHECK(((u8 *)kvm->mem)[NIB_LOW]);
-	/* turned off, they show off: the page goes back */
-	CHECK_EQ_INT(aqic(AP_MKQID(1, 1), 0, 0), AP_RESPONSE_NORMAL);
+	CHECK(!((u8 *)kvm->mem)[NIB_HIGH]);
+	/* they show off; the next AQIC gives the page back */
+	CHECK(t_irq_shows(AP_MKQID(1, 1), false));
+	aqic(AP_MKQID(1, 1), 0, 0);
 	CHECK_EQ_INT(sim_pins_live(), 0);
+	guest_down();
+}
+
+/*
+ * A Linux guest resets a queue in the firmware, waits for TAPQ to answer
+ * 00 and enables interrupts at once; if they are still being turned off,
+ * the firmware's answer (05) reaches the guest, never a 07 of the
+ * driver's own: Linux takes 07 for success and would wait for ever for
+ * interrupts that never show.
+ */
+static void test_enable_while_disabling(void)
+{
+	int apqn = AP_MKQID(1, 1), rc, i;
+
+	guest_up();
+	enable(apqn, NIB_LOW);
+	sim_ap_hw(apqn)->irq_off_polls = 2;
+	ap_zapq(apqn, 0);
+	for (i = 0; i < 100 && ap_tapq(apqn, NULL).response_code; i++)
+		;
+	rc = aqic(apqn, IRQ_ON(3), NIB_LOW);
+	CHECK(rc != AP_RESPONSE_OTHERWISE_CHANGED ||
+	      sim_ap_irq_state(apqn) != SIM_IRQ_OFF);
+	CHECK_EQ_INT(rc, AP_RESPONSE_BUSY);
+	/* once off, the guest's next enable is taken and shows */
+	CHECK(t_irq_shows(apqn, false));
+	enable(apqn, NIB_LOW);
+	CHECK_EQ_INT(sim_pins_live(), 1);
+	guest_down();
+}
+
+/*
+ * A queue whose Secure Execution association failed answers its code to
+ * everything, the interrupt bit meaning nothing: an unmap does not take
+ * that for "off".  The queue is fenced, its adapter leaves the guest, and
+ * comes back once a reset has confirmed the queue clean.
+ */
+static void test_unmap_association_error(void)
+{
+	struct sim_ap_hw *hw;
+
+	guest_up();
+	hw = sim_ap_hw(AP_MKQID(1, 2));
+	enable(AP_MKQID(1, 2), NIB_LOW);
+	hw->irq_off_polls = 3;
+	hw->assoc_pending = AP_RESPONSE_ASSOC_FAILED;
+	sim_vfio_dma_unmap(t_vdev(mdev), 0, HALF);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK_EQ_INT(sim_ap_unpinned_nibs(), 0);
+	/* the reset cleared the association, the disable ended: back */
+	CHECK_EQ_INT(hw->assoc_pending, 0);
+	CHECK_EQ_INT(sim_ap_irq_state(AP_MKQID(1, 2)), SIM_IRQ_OFF);
+	CHECK(queue_usable_now(AP_MKQID(1, 2)));
+	CHECK_EQ_STR(t_guest(kvm), "1 1-3 -");
+	guest_down();
+}
+
+/*
+ * The fence's reset: a queue whose interrupts did not show off in time
+ * leaves the guest with its adapter, is reset, and comes back clean.
+ */
+static void test_unmap_fence_comes_back(void)
+{
+	guest_up();
+	enable(AP_MKQID(1, 3), NIB_LOW);
+	sim_ap_hw(AP_MKQID(1, 3))->irq_off_polls = 14;
+	sim_vfio_dma_unmap(t_vdev(mdev), 0, HALF);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK(queue_usable_now(AP_MKQID(1, 3)));
+	CHECK_EQ_STR(t_guest(kvm), "1 1-3 -");
+	CHECK(t_irq_shows(AP_MKQID(1, 3), false));
+	guest_down();
+}
+
+/*
+ * Without room to remember the registrations, none is confirmed by the
+ * wait; each gets a last AQIC(off) and TAPQ, and those that show off are
+ * released without taking anything from the guest.
+ */
+static void test_unmap_no_memory(void)
+{
+	unsigned long zapqs;
+
+	guest_up();
+	enable(AP_MKQID(1, 1), NIB_LOW);
+	enable(AP_MKQID(1, 2), NIB_LOW + 8);
+	zapqs = sim_ap_total_zapqs();
+	shim_fail_nth_alloc(1);
+	sim_vfio_dma_unmap(t_vdev(mdev), 0, HALF);
+	shim_fail_nth_alloc(0);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK_EQ_INT(sim_ap_unpinned_nibs(), 0);
+	CHECK(queue_usable_now(AP_MKQID(1, 1)));
+	CHECK_EQ_STR(t_guest(kvm), "1 1-3 -");
+	/* nothing was fenced: the guest's queues were not even reset */
+	CHECK_EQ_INT(sim_ap_total_zapqs() - zapqs, 0);
 	guest_down();
 }
 
@@ -259,7 +371,9 @@ static void test_enable_after_guest_reset(void)
 
 /*
  * A reset turns interrupts off as it ends, a few TAPQs later: the driver
- * counts it done, and gives the page back, only once they show off.
+ * counts it done, and gives the page back, only once they show off.  (The
+ * driver before issue 22 did too: this catches a poll that ignores the
+ * interrupt bit, which the firmware's instant resets used to hide.)
  */
 static void test_reset_waits_for_irq_off(void)
 {
@@ -340,8 +454,16 @@ int main(void)
 	t_run("irq windows: two DMA unmaps at once", test_two_unmaps);
 	t_run("irq windows: AQIC(on) again before the enable shows",
 	      test_enable_not_shown);
-	t_run("irq windows: ... and refused: the first one is kept",
-	      test_enable_not_shown_refused);
+	t_run("irq windows: AQIC(on) again, refused: the first one kept until off",
+	      test_enable_again_refused);
+	t_run("irq windows: AQIC(on) while interrupts go off: the firmware's 05",
+	      test_enable_while_disabling);
+	t_run("irq windows: an unmap and an association error",
+	      test_unmap_association_error);
+	t_run("irq windows: a fenced queue comes back after a clean reset",
+	      test_unmap_fence_comes_back);
+	t_run("irq windows: an unmap without memory to remember",
+	      test_unmap_no_memory);
 	t_run("irq windows: a stale registration after a guest's reset",
 	      test_enable_after_guest_reset);
 	t_run("irq windows: a reset is done once interrupts show off",

@@ -335,9 +335,11 @@ static bool queue_usable(int apqn)
 {
 	bool usable;
 
+	mutex_lock(&matrix_dev->guests_lock);
 	mutex_lock(&matrix_dev->mdevs_lock);
 	usable = vfio_ap_queue_usable(matrix_dev->queues[apqn]);
 	mutex_unlock(&matrix_dev->mdevs_lock);
+	mutex_unlock(&matrix_dev->guests_lock);
 	return usable;
 }
 

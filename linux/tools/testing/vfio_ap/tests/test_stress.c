@@ -1619,6 +1619,8 @@ static void check_world(struct check_result *r)
 	}
 
 	pthread_mutex_lock(&slots_lock);
+	/* as an operation deciding an APCB: both locks */
+	mutex_lock(&matrix_dev->guests_lock);
 	mutex_lock(&matrix_dev->mdevs_lock);
 
 	/* the world is stopped: every operation has seen its resets through */
@@ -1776,6 +1778,7 @@ static void check_world(struct check_result *r)
 	}
 
 	mutex_unlock(&matrix_dev->mdevs_lock);
+	mutex_unlock(&matrix_dev->guests_lock);
 	pthread_mutex_unlock(&slots_lock);
 
 	for (a = 0; a < HOST_N; a++) {
