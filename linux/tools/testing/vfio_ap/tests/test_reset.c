@@ -152,6 +152,30 @@ static void test_reset_gone_queue_fails(void)
 	t_machine_down();
 }
 
+/*
+ * A ZAPQ answered "not available" (01) leaves the queue unusable, as in
+ * Linux 6.12 (only 00, 03 and 04 pass): its adapter leaves the guest until
+ * a reset answers 00.
+ */
+static void test_reset_not_available(void)
+{
+	struct mdev_device *m;
+	struct kvm *kvm;
+
+	t_machine_up("0-3", "0-3", "0");
+	m = t_mdev_with(UUID1, "1-2", "1");
+	kvm = t_attach(m, 0);
+	sim_ap_hw(AP_MKQID(2, 1))->zapq_rc = AP_RESPONSE_Q_NOT_AVAIL;
+	CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_RESET, NULL), -EIO);
+	CHECK_EQ_STR(t_guest(kvm), "1 1 -");
+	sim_ap_hw(AP_MKQID(2, 1))->zapq_rc = 0;
+	CHECK_EQ_INT(sim_vfio_ioctl(t_vdev(m), VFIO_DEVICE_RESET, NULL), 0);
+	CHECK_EQ_STR(t_guest(kvm), "1-2 1 -");
+	t_detach(m, kvm);
+	sim_mdev_remove(m);
+	t_machine_down();
+}
+
 /* a thread detaching guest A (or resetting its device) */
 struct bg_op {
 	struct mdev_device *m;
@@ -399,6 +423,8 @@ int main(void)
 	t_run("busy ZAPQ asked again within the bound", test_busy_retried);
 	t_run("a queue deconfigured or checkstopped fails the device reset",
 	      test_reset_gone_queue_fails);
+	t_run("a reset answered 01: the queue leaves the guest, as in 6.12",
+	      test_reset_not_available);
 	t_run("another guest's PQAP is answered during a reset wait",
 	      test_other_guest_not_blocked);
 	t_run("a queue being reset cannot be reached",
