@@ -89,28 +89,25 @@ static void test_sysfs_input(void)
 	t_machine_down();
 }
 
+struct bad_write {
+	const char *attr, *val;
+	int err;
+};
+
 /*
- * A write with several errors answers the one Linux 6.12 checks first:
- * malformed (-EINVAL) before anything else, an APQN the host keeps for
- * its own drivers (-EADDRNOTAVAIL) before one of another mdev
- * (-EADDRINUSE); and nothing changes.
+ * On a host whose highest ids are @na and @nd, with 07.0003 kept for the
+ * host's drivers and 08.0003 another mdev's: each write answers its error
+ * and changes nothing
  */
-static void test_several_errors(void)
+static void check_bad_writes(unsigned int na, unsigned int nd,
+			     const struct bad_write *w, unsigned int n)
 {
-	/* 07.0003 is the host's, 08.0003 the other mdev's */
-	static const struct { const char *attr, *val; int err; } two[] = {
-		{ "ap_config", "0x018,0x1,0x0", -EADDRNOTAVAIL },
-		{ "ap_config", "0x018,0x1,0xz", -EINVAL },
-		{ "ap_config", "0x008,0x1,0x0", -EADDRINUSE },
-		{ "assign_domain", "3", -EADDRNOTAVAIL },
-		{ "assign_domain", "03x", -EINVAL },
-	};
 	struct mdev_device *m, *other;
 	DECLARE_BITMAP(mask, 256);
 	char before[600], after[600];
 	unsigned int i;
 
-	t_machine_up("0-15", "0-15", "0-15");
+	t_machine_up_max(na, nd, "0-15", "0-15", "0-15");
 	other = t_mdev_with(UUID2, "8", "3");
 	m = t_mdev_with(UUID1, "7-8", "1");
 	sim_mask_parse("7", mask);
@@ -118,9 +115,9 @@ static void test_several_errors(void)
 	sim_mask_parse("3", mask);
 	CHECK_EQ_INT(sim_ap_write_perm(false, mask), 0);
 	state(m, before, sizeof(before));
-	for (i = 0; i < ARRAY_SIZE(two); i++) {
-		if (!t_check_int(t_write(m, two[i].attr, two[i].val),
-				 two[i].err, two[i].val, __FILE__, __LINE__))
+	for (i = 0; i < n; i++) {
+		if (!t_check_int(t_write(m, w[i].attr, w[i].val), w[i].err,
+				 w[i].val, __FILE__, __LINE__))
 			continue;
 		state(m, after, sizeof(after));
 		CHECK_EQ_STR(after, before);
@@ -131,44 +128,42 @@ static void test_several_errors(void)
 }
 
 /*
+ * A write with several errors answers the one Linux 6.12 checks first:
+ * malformed (-EINVAL) before anything else, an APQN the host keeps for
+ * its own drivers (-EADDRNOTAVAIL) before one of another mdev
+ * (-EADDRINUSE); and nothing changes.
+ */
+static void test_several_errors(void)
+{
+	static const struct bad_write two[] = {
+		{ "ap_config", "0x018,0x1,0x0", -EADDRNOTAVAIL },
+		{ "ap_config", "0x018,0x1,0xz", -EINVAL },
+		{ "ap_config", "0x008,0x1,0x0", -EADDRINUSE },
+		{ "assign_domain", "3", -EADDRNOTAVAIL },
+		{ "assign_domain", "03x", -EINVAL },
+	};
+
+	check_bad_writes(255, 255, two, ARRAY_SIZE(two));
+}
+
+/*
  * The same on a host of adapters and domains 0-15: an id beyond them
  * (-ENODEV) is checked after the APQNs, as Linux 6.12 checks it.
  */
 static void test_several_errors_small_host(void)
 {
-	/* 07.0003 is the host's, 08.0003 the other mdev's; 0x14 is beyond */
-	static const struct { const char *val; int err; } two[] = {
-		{ "0x0180080000,0x1,0x0", -EADDRNOTAVAIL },
-		{ "0x0080080000,0x1,0x0", -EADDRINUSE },
-		{ "0x0080,0x1000100000,0x0", -EADDRINUSE },
-		{ "0x0100,0x1000100000,0x0", -EADDRNOTAVAIL },
-		{ "0x0080080000,0x1,0xz", -EINVAL },
-		{ "0x0180,0x4,0x000008", -ENODEV },
-		{ "0x0000080000,0x4,0x0", -ENODEV },
+	/* adapter 0x14 and domain 0x13 are beyond the host's range */
+	static const struct bad_write two[] = {
+		{ "ap_config", "0x0180080000,0x1,0x0", -EADDRNOTAVAIL },
+		{ "ap_config", "0x0080080000,0x1,0x0", -EADDRINUSE },
+		{ "ap_config", "0x0080,0x1000100000,0x0", -EADDRINUSE },
+		{ "ap_config", "0x0100,0x1000100000,0x0", -EADDRNOTAVAIL },
+		{ "ap_config", "0x0080080000,0x1,0xz", -EINVAL },
+		{ "ap_config", "0x0180,0x4,0x000008", -ENODEV },
+		{ "ap_config", "0x0000080000,0x4,0x0", -ENODEV },
 	};
-	struct mdev_device *m, *other;
-	DECLARE_BITMAP(mask, 256);
-	char before[600], after[600];
-	unsigned int i;
 
-	t_machine_up_max(15, 15, "0-15", "0-15", "0-15");
-	other = t_mdev_with(UUID2, "8", "3");
-	m = t_mdev_with(UUID1, "7-8", "1");
-	sim_mask_parse("7", mask);
-	CHECK_EQ_INT(sim_ap_write_perm(true, mask), 0);
-	sim_mask_parse("3", mask);
-	CHECK_EQ_INT(sim_ap_write_perm(false, mask), 0);
-	state(m, before, sizeof(before));
-	for (i = 0; i < ARRAY_SIZE(two); i++) {
-		if (!t_check_int(t_write(m, "ap_config", two[i].val),
-				 two[i].err, two[i].val, __FILE__, __LINE__))
-			continue;
-		state(m, after, sizeof(after));
-		CHECK_EQ_STR(after, before);
-	}
-	sim_mdev_remove(m);
-	sim_mdev_remove(other);
-	t_machine_down();
+	check_bad_writes(15, 15, two, ARRAY_SIZE(two));
 }
 
 /* ap_config takes what Linux 6.12's parser takes, and means the same */
