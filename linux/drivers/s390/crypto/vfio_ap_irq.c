@@ -198,8 +198,8 @@ static bool seen_off(const struct nib_stop *stops, unsigned int n,
 
 /*
  * A registration in the range that was not confirmed off: a last
- * AQIC(off) and TAPQ, and unless they confirm them off, the queue is
- * unusable until a clean reset.  Return: true if it was fenced so.
+ * AQIC(off) and TAPQ.  Return: true unless they confirm them off (the
+ * queue is then to be reset before its page goes back).
  */
 static bool fence_unconfirmed(struct vfio_ap_queue *q)
 {
@@ -211,9 +211,8 @@ static bool fence_unconfirmed(struct vfio_ap_queue *q)
 		status = ap_tapq(q->apqn, NULL);
 	if (irqs_confirmed_off(status))
 		return false;
-	pr_warn_ratelimited("queue %02x.%04x: interrupts not confirmed off before the unmap\n",
+	pr_warn_ratelimited("queue %02x.%04x: interrupts not confirmed off before the unmap, resetting it\n",
 			    AP_QID_CARD(q->apqn), AP_QID_QUEUE(q->apqn));
-	q->reset_rc = AP_RESPONSE_RESET_IN_PROGRESS;
 	return true;
 }
 
@@ -243,23 +242,27 @@ static struct nib_stop *stop_range(struct ap_matrix_mdev *matrix_mdev,
 }
 
 /*
- * The guest must not keep a queue that may still store a NIB: its adapter
- * leaves the guest, the queues the unmap fenced are reset, and the adapter
- * comes back if the resets confirm them clean.
+ * The registrations in the range that did not show off are reset in
+ * place, the range still fenced: a clean reset gives each back (the
+ * adapter no longer stores its NIB) and the queue stays with the guest.
+ * What is left after the bounded wait goes back all the same, as VFIO
+ * requires; its queue is unusable, and the guest loses its adapter, until
+ * a later reset is clean.
  */
-static void reset_fenced(struct ap_matrix_mdev *matrix_mdev)
+static void reset_fenced(struct ap_matrix_mdev *matrix_mdev, u64 iova,
+			 u64 length)
 {
+	struct vfio_ap_queue *q, *tmp;
 	struct ap_matrix old_apcb;
-	struct vfio_ap_queue *q;
 
 	get_update_locks_for_mdev(matrix_mdev);
-	old_apcb = matrix_mdev->shadow_apcb;
-	vfio_ap_mdev_filter_matrix(matrix_mdev);
-	vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
-	list_for_each_entry(q, &matrix_mdev->qlist, mdev_qnode)
-		if (q->reset_rc == AP_RESPONSE_RESET_IN_PROGRESS)
+	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node)
+		if (nib_in_range(q->saved_iova, iova, length))
 			vfio_ap_queue_reset_start(q);
 	finish_resets_for_mdev(matrix_mdev);
+	list_for_each_entry_safe(q, tmp, &matrix_mdev->irq_qlist, irq_node)
+		if (nib_in_range(q->saved_iova, iova, length))
+			vfio_ap_irq_release(q);
 	old_apcb = matrix_mdev->shadow_apcb;
 	vfio_ap_mdev_filter_matrix(matrix_mdev);
 	vfio_ap_mdev_commit_apcb(matrix_mdev, &old_apcb);
@@ -277,10 +280,9 @@ static void reset_fenced(struct ap_matrix_mdev *matrix_mdev)
  * cannot be pinned, so nothing new is registered there.  Interrupts are
  * turned off first and waited for, a bounded time and without any lock
  * held; the registrations are then looked up again and each is released
- * only if this very one (by its number) was seen off.  One that was not is
- * turned off once more and, unless that confirms them off, makes its
- * queue unusable: its adapter leaves the guest until a reset confirms the
- * queue clean.
+ * if this very one (by its number) was seen off.  One that was not is
+ * turned off once more and, unless that confirms them off, its queue is
+ * reset in place before its page goes back (reset_fenced()).
  */
 void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
 		       u64 length)
@@ -302,16 +304,20 @@ void vfio_ap_irq_unmap(struct ap_matrix_mdev *matrix_mdev, u64 iova,
 	list_for_each_entry_safe(q, tmp, &matrix_mdev->irq_qlist, irq_node) {
 		if (!nib_in_range(q->saved_iova, iova, length))
 			continue;
-		if (!seen_off(stops, n, q))
-			fenced |= fence_unconfirmed(q);
-		vfio_ap_irq_release(q);
+		if (!seen_off(stops, n, q) && fence_unconfirmed(q))
+			fenced = true;
+		else
+			vfio_ap_irq_release(q);
 	}
-	list_del(&unmap.node);
 	mutex_unlock(&matrix_dev->mdevs_lock);
 	kfree(stops);
 
 	if (fenced)
-		reset_fenced(matrix_mdev);
+		reset_fenced(matrix_mdev, iova, length);
+
+	mutex_lock(&matrix_dev->mdevs_lock);
+	list_del(&unmap.node);
+	mutex_unlock(&matrix_dev->mdevs_lock);
 }
 
 /*

@@ -309,18 +309,80 @@ static void test_unmap_association_error(void)
 
 /*
  * The fence's reset: a queue whose interrupts did not show off in time
- * leaves the guest with its adapter, is reset, and comes back clean.
+ * is reset in place before its page goes back; the clean reset leaves it
+ * with the guest, and no other queue is touched.
  */
-static void test_unmap_fence_comes_back(void)
+static void test_unmap_fence_resets(void)
 {
+	unsigned long zapqs_other;
+
 	guest_up();
 	enable(AP_MKQID(1, 3), NIB_LOW);
 	sim_ap_hw(AP_MKQID(1, 3))->irq_off_polls = 14;
+	zapqs_other = sim_ap_hw(AP_MKQID(1, 1))->zapqs +
+		      sim_ap_hw(AP_MKQID(1, 2))->zapqs;
 	sim_vfio_dma_unmap(t_vdev(mdev), 0, HALF);
 	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK_EQ_INT(sim_ap_unpinned_nibs(), 0);
+	CHECK_EQ_INT(sim_ap_hw(AP_MKQID(1, 3))->zapqs, 1);
+	CHECK_EQ_INT(sim_ap_hw(AP_MKQID(1, 1))->zapqs +
+		     sim_ap_hw(AP_MKQID(1, 2))->zapqs, zapqs_other);
 	CHECK(queue_usable_now(AP_MKQID(1, 3)));
 	CHECK_EQ_STR(t_guest(kvm), "1 1-3 -");
-	CHECK(t_irq_shows(AP_MKQID(1, 3), false));
+	guest_down();
+}
+
+/* a dma_unmap callback that counts its calls, around the driver's */
+static void (*driver_dma_unmap)(struct vfio_device *vdev, u64 iova,
+				u64 length);
+static struct vfio_device_ops counting_ops;
+static int unmap_callbacks;
+
+static void counting_dma_unmap(struct vfio_device *vdev, u64 iova,
+			       u64 length)
+{
+	unmap_callbacks++;
+	driver_dma_unmap(vdev, iova, length);
+}
+
+/* once the fenced queue's reset is being waited for: the guest's AQIC */
+static void aqic_during_fence_reset(void)
+{
+	struct vfio_ap_queue *q = matrix_dev->queues[AP_MKQID(1, 1)];
+
+	if (q && q->resetting) {
+		guest_action = enable_unseen_queue;
+		run_guest_during_sleep();
+	} else {
+		shim_msleep_hook = aqic_during_fence_reset;
+	}
+}
+
+/*
+ * The range stays fenced while the fenced queue is reset: a guest's
+ * AQIC(on) there answers 06, and VFIO is not asked to call back again.
+ */
+static void test_fence_holds_during_reset(void)
+{
+	struct vfio_device *vdev;
+
+	guest_up();
+	vdev = t_vdev(mdev);
+	counting_ops = *vdev->ops;
+	driver_dma_unmap = counting_ops.dma_unmap;
+	counting_ops.dma_unmap = counting_dma_unmap;
+	vdev->ops = &counting_ops;
+	unmap_callbacks = 0;
+	enable(AP_MKQID(1, 1), NIB_LOW);
+	sim_ap_hw(AP_MKQID(1, 1))->irq_off_polls = 14;
+	during_rc = -1;
+	shim_msleep_hook = aqic_during_fence_reset;
+	sim_vfio_dma_unmap(vdev, 0, HALF);
+	shim_msleep_hook = NULL;
+	CHECK_EQ_INT(during_rc, AP_RESPONSE_INVALID_ADDRESS);
+	CHECK_EQ_INT(unmap_callbacks, 1);
+	CHECK_EQ_INT(sim_pins_live(), 0);
+	CHECK_EQ_INT(sim_vfio_errors(), 0);
 	guest_down();
 }
 
@@ -460,8 +522,10 @@ int main(void)
 	      test_enable_while_disabling);
 	t_run("irq windows: an unmap and an association error",
 	      test_unmap_association_error);
-	t_run("irq windows: a fenced queue comes back after a clean reset",
-	      test_unmap_fence_comes_back);
+	t_run("irq windows: a fenced queue is reset in place, nothing else",
+	      test_unmap_fence_resets);
+	t_run("irq windows: the range stays fenced during that reset",
+	      test_fence_holds_during_reset);
 	t_run("irq windows: an unmap without memory to remember",
 	      test_unmap_no_memory);
 	t_run("irq windows: a stale registration after a guest's reset",
