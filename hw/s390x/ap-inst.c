@@ -37,10 +37,12 @@
 
 #define GR0_FC(gr0)             (((gr0) >> 24) & 0xff)
 #define GR0_T_BIT               0x0000000000800000ULL
-/* bits 41-47 must be zero for AQIC */
-#define GR0_AQIC_RESERVED       0x00000000007f0000ULL
-/* an adapter id above 63 or a domain id above 15 */
-#define GR0_BEYOND_NON_APXA     0x000000000000c0f0ULL
+/* PQAP: bits 41-47 are defined as zero, for every function code */
+#define GR0_PQAP_RESERVED       0x00000000007f0000ULL
+/* NQAP: bits 32, 34, 35 and 40 must be zero (33 is "last part") */
+#define GR0_NQAP_RESERVED       0x00000000b0800000ULL
+/* DQAP: bits 33, 34, 35, 40 and 41 must be zero (32 is Linux's flag) */
+#define GR0_DQAP_RESERVED       0x0000000070c00000ULL
 
 #define AP_QCI_SIZE             128
 /* QCI without a device: information there (a flag set), nothing in it */
@@ -106,40 +108,32 @@ static bool ap_insn_allowed(CPUS390XState *env, uintptr_t ra)
 }
 
 /*
- * The extended addressing of 256 adapters and domains (APXA) comes with
- * the device's backend; without a device there is none.
+ * The PQAP checks of the architecture and of KVM's handle_pqap(), common
+ * ones first.  Under TCG the machine always has the extended addressing
+ * of 256 adapters and domains (APXA): every id is a valid operand, with a
+ * device or without, as QCI says.
  */
-static bool ap_ids_valid(uint64_t gr0)
-{
-    return s390_get_ap_device() || !(gr0 & GR0_BEYOND_NON_APXA);
-}
-
-/* the PQAP checks of the architecture and of KVM's handle_pqap() */
 static bool ap_pqap_valid(uint64_t gr0, uint64_t gr2)
 {
+    if (gr0 & GR0_PQAP_RESERVED) {
+        return false;
+    }
+    if ((gr0 & GR0_T_BIT) && !s390_has_feat(S390_FEAT_AP_FACILITIES_TEST)) {
+        return false;
+    }
     switch (GR0_FC(gr0)) {
-    case PQAP_TAPQ:
-        if ((gr0 & GR0_T_BIT) &&
-            !s390_has_feat(S390_FEAT_AP_FACILITIES_TEST)) {
-            return false;
-        }
-        break;
     case PQAP_AQIC:
-        if ((gr0 & GR0_AQIC_RESERVED) ||
-            !s390_has_feat(S390_FEAT_AP_QUEUE_INTERRUPT_CONTROL)) {
-            return false;
-        }
-        break;
+        return s390_has_feat(S390_FEAT_AP_QUEUE_INTERRUPT_CONTROL);
     case PQAP_QCI:
         return s390_has_feat(S390_FEAT_AP_QUERY_CONFIG_INFO) && !(gr2 & 7);
+    case PQAP_TAPQ:
     case 1: /* RAPQ */
     case 2: /* ZAPQ */
     case PQAP_QACT:
-        break;
+        return true;
     default:
         return false;
     }
-    return ap_ids_valid(gr0);
 }
 
 /*
@@ -223,11 +217,15 @@ void ap_pqap_service_call(S390CPU *cpu, uintptr_t ra)
     setcc(cpu, insn->cc);
 }
 
-/* NQAP and DQAP: even register pairs, and ids the machine can address */
+/*
+ * NQAP and DQAP: even register pairs, the GR0 bits defined as zero clear,
+ * and a length that is not zero
+ */
 static bool ap_queue_insn_valid(CPUS390XState *env, uint8_t r1, uint8_t r2,
-                                uintptr_t ra)
+                                uint64_t reserved, uintptr_t ra)
 {
-    if ((r1 & 1) || (r2 & 1) || !ap_ids_valid(env->regs[0])) {
+    if ((r1 & 1) || (r2 & 1) || (env->regs[0] & reserved) ||
+        !ap_length(env, r2 + 1)) {
         s390_program_interrupt(env, PGM_SPECIFICATION, ra);
         return false;
     }
@@ -240,7 +238,8 @@ void ap_nqap_service_call(S390CPU *cpu, uint8_t r1, uint8_t r2, uintptr_t ra)
     uint64_t addr, left, len;
     APInsn *insn;
 
-    if (!ap_insn_allowed(env, ra) || !ap_queue_insn_valid(env, r1, r2, ra)) {
+    if (!ap_insn_allowed(env, ra) ||
+        !ap_queue_insn_valid(env, r1, r2, GR0_NQAP_RESERVED, ra)) {
         return;
     }
     addr = wrap_address(env, env->regs[r2]);
@@ -272,7 +271,8 @@ void ap_dqap_service_call(S390CPU *cpu, uint8_t r1, uint8_t r2, uintptr_t ra)
     uint64_t addr, room, limit;
     APInsn *insn;
 
-    if (!ap_insn_allowed(env, ra) || !ap_queue_insn_valid(env, r1, r2, ra)) {
+    if (!ap_insn_allowed(env, ra) ||
+        !ap_queue_insn_valid(env, r1, r2, GR0_DQAP_RESERVED, ra)) {
         return;
     }
     addr = wrap_address(env, env->regs[r2]);

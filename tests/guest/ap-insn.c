@@ -79,6 +79,30 @@ static void request(int rec, uint64_t apqn, uint64_t psmid,
 	record(rec, r.out, r.gr1, r.psmid, right(reply_buf[0], &r, v));
 }
 
+/* operands the architecture defines as invalid for every function */
+static void spec_operands(void)
+{
+	uint64_t gr1, gr2, addr = (uint64_t)reply_buf[0], len = 0, psmid;
+	uint64_t residual;
+
+	record(REC_SPEC_PQAP_BITS, pqap_simple(FC(0) | 0x200000 | APQN(1, 1),
+					       &gr1, &gr2), gr1, gr2, 0);
+	record(REC_SPEC_T_QACT, pqap_simple(FC(5) | T_BIT | APQN(1, 1), &gr1,
+					    &gr2), gr1, gr2, 0);
+	len = 64;
+	record(REC_SPEC_NQAP_BITS, nqap_once(APQN(1, 1) | 0x20000000, 1,
+					     &addr, &len, &gr1), gr1, len, 0);
+	record(REC_SPEC_DQAP_BITS, dqap_once(APQN(1, 1) | 0x40000000, &psmid,
+					     &addr, &len, &gr1, &residual),
+	       gr1, len, 0);
+	len = 0;
+	record(REC_SPEC_NQAP_ZERO, nqap_once(APQN(1, 1) | NQAP_LAST, 1, &addr,
+					     &len, &gr1), gr1, len, 0);
+	record(REC_SPEC_DQAP_ZERO, dqap_once(APQN(1, 1) | DQAP_FLAG, &psmid,
+					     &addr, &len, &gr1, &residual),
+	       gr1, len, 0);
+}
+
 static void test_exceptions(void)
 {
 	uint64_t gr1, gr2;
@@ -100,6 +124,7 @@ static void test_exceptions(void)
 	gr1 = 0;
 	gr2 = 0x7fffff00;		/* beyond the guest's memory */
 	record(REC_ADDR_QCI, pqap(FC(4), &gr1, &gr2), gr1, gr2, 0);
+	spec_operands();
 }
 
 static void qci(int rec, uint64_t where)

@@ -41,6 +41,12 @@ enum {
     REC_TYPE82_FORMAT,      /* an unknown keyblock type */
     REC_DQAP_EMPTY,         /* DQAP of an empty queue */
     REC_NQAP_OUT,           /* NQAP to 00.0001: not the guest's */
+    REC_SPEC_PQAP_BITS,     /* TAPQ with GR0 bit 42 set */
+    REC_SPEC_T_QACT,        /* QACT with the T bit */
+    REC_SPEC_NQAP_BITS,     /* NQAP with GR0 bit 34 set */
+    REC_SPEC_DQAP_BITS,     /* DQAP with GR0 bit 33 set */
+    REC_SPEC_NQAP_ZERO,     /* NQAP of length 0 */
+    REC_SPEC_DQAP_ZERO,     /* DQAP into a buffer of length 0 */
     REC_COUNT
 };
 

@@ -1011,6 +1011,19 @@ static void test_guest_no_ap_facility(void)
     qtest_quit(qts);
 }
 
+/*
+ * Operands the architecture defines as invalid, device or not: GR0 bits
+ * 41-47 of PQAP, the reserved GR0 bits of NQAP and DQAP, a length of 0
+ */
+static void check_spec_operands(QTestState *qts)
+{
+    CHECK_OUTCOME(qts, REC_SPEC_PQAP_BITS, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_SPEC_NQAP_BITS, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_SPEC_DQAP_BITS, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_SPEC_NQAP_ZERO, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_SPEC_DQAP_ZERO, AP_PGM + PGM_SPECIFICATION);
+}
+
 /* AP facilities but no device: no queue, an empty configuration */
 static void test_guest_no_device(void)
 {
@@ -1025,8 +1038,10 @@ static void test_guest_no_device(void)
     CHECK_OUTCOME(qts, REC_TAPQ_ZERO, 3);
     g_assert_cmphex(GR1_RC(guest_rec(qts, REC_TAPQ_ZERO).gr1), ==, 1);
     CHECK_OUTCOME(qts, REC_PROBLEM_STATE, AP_PGM + PGM_PRIVILEGED);
-    /* without a backend there is no APXA: ids above 63/15 are invalid */
-    CHECK_OUTCOME(qts, REC_SPEC_IDS, AP_PGM + PGM_SPECIFICATION);
+    /* the machine has APXA, device or not: adapter 64 is just not there */
+    CHECK_OUTCOME(qts, REC_SPEC_IDS, 3);
+    g_assert_cmphex(GR1_RC(guest_rec(qts, REC_SPEC_IDS).gr1), ==, 1);
+    check_spec_operands(qts);
     CHECK_OUTCOME(qts, REC_QCI, 0);
     /* information there (a flags word of 0 means "all configured") */
     g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1), ==, 0x40);
@@ -1064,8 +1079,11 @@ static void test_guest_sim(void)
     CHECK_OUTCOME(qts, REC_SPEC_NQAP_ODD, AP_PGM + PGM_SPECIFICATION);
     CHECK_OUTCOME(qts, REC_SPEC_DQAP_ODD, AP_PGM + PGM_SPECIFICATION);
     CHECK_OUTCOME(qts, REC_ADDR_QCI, AP_PGM + PGM_ADDRESSING);
-    /* with the backend's APXA, adapter 64 is just not the guest's */
+    /* with APXA, adapter 64 is just not the guest's */
     CHECK_OUTCOME(qts, REC_SPEC_IDS, 3);
+    check_spec_operands(qts);
+    /* the T bit with apft is allowed for every function */
+    CHECK_OUTCOME(qts, REC_SPEC_T_QACT, 0);
 
     /* QCI is the mdev's guest_matrix, before and after an assignment */
     CHECK_OUTCOME(qts, REC_QCI, 0);
@@ -1176,6 +1194,7 @@ static void test_guest_facilities_off(void)
     qts = guest_boot("max,apft=off,apqci=off", &sim_guest);
     guest_wait_stage(qts, 1);
     CHECK_OUTCOME(qts, REC_SPEC_T_BIT, AP_PGM + PGM_SPECIFICATION);
+    CHECK_OUTCOME(qts, REC_SPEC_T_QACT, AP_PGM + PGM_SPECIFICATION);
     CHECK_OUTCOME(qts, REC_QCI, AP_PGM + PGM_SPECIFICATION);
     CHECK_OUTCOME(qts, REC_TAPQ_ZERO, 3);
     qtest_quit(qts);

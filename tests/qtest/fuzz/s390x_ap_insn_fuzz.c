@@ -280,19 +280,32 @@ static uint32_t access_exception(const InsnCase *c, uint64_t addr,
     return 0;
 }
 
-/* the PQAP function codes and their operand rules (-cpu max has all) */
+/*
+ * The PQAP function codes and their operand rules (-cpu max has all): bits
+ * 41-47 are zero for every one
+ */
 static bool pqap_spec_error(uint64_t gr0, uint64_t gr2)
 {
+    if (gr0 & 0x7f0000) {
+        return true;
+    }
     switch ((gr0 >> 24) & 0xff) {
-    case 0: case 1: case 2: case 5:
+    case 0: case 1: case 2: case 3: case 5:
         return false;
-    case 3:
-        return gr0 & 0x7f0000;
     case 4:
         return gr2 & 7;
     default:
         return true;
     }
+}
+
+/* NQAP and DQAP: the GR0 bits defined as zero, and a length of zero */
+static bool queue_insn_spec_error(const InsnCase *c)
+{
+    uint64_t reserved = c->opcode == OP_NQAP ? 0xb0800000ULL : 0x70c00000ULL;
+
+    return ((c->r1 | c->r2) & 1) || (c->regs[0] & reserved) ||
+           !len_in_mode(c, c->regs[c->r2 + 1]);
 }
 
 /*
@@ -316,7 +329,7 @@ static uint32_t expected_exception(const InsnCase *c, uint64_t *page)
         return access_exception(c, addr_in_mode(c, c->regs[2]), QCI_SIZE,
                                 true, page);
     }
-    if ((c->r1 | c->r2) & 1) {
+    if (queue_insn_spec_error(c)) {
         return PGM_SPECIFICATION;
     }
     addr = addr_in_mode(c, c->regs[c->r2]);
