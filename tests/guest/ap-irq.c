@@ -224,6 +224,9 @@ int main(void)
 	test_off(REC_IRQ_OFF_ZAPQ, 2);
 	record(REC_IRQ_REENABLE, enable(Q1, &gr1), gr1, 0, 0);
 	aqic(Q1, 0, 0, &gr1);
+	tapq_until(Q1, 0);
+	/* off already: the machine answers 07 */
+	record(REC_IRQ_OFF_AGAIN, aqic(Q1, 0, 0, &gr1), gr1, 0, 0);
 	pqap_simple(FC(0) | Q1, &gr1, &gr2);
 	*stage = 2;
 	return 0;

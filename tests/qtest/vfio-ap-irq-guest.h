@@ -37,6 +37,7 @@ enum {
     REC_IRQ_OFF_RAPQ,       /* after RAPQ (enabled again first) */
     REC_IRQ_OFF_ZAPQ,       /* after ZAPQ (the same) */
     REC_IRQ_REENABLE,       /* AQIC on after the resets: cc 0 */
+    REC_IRQ_OFF_AGAIN,      /* AQIC off when they show off: rc 07 */
     REC_IRQ_COUNT
 };
 

@@ -1654,6 +1654,7 @@ static void test_guest_irq(void)
     check_stayed_off(qts, REC_IRQ_OFF_RAPQ);
     check_stayed_off(qts, REC_IRQ_OFF_ZAPQ);
     check_rc(qts, REC_IRQ_REENABLE, 0);
+    check_rc(qts, REC_IRQ_OFF_AGAIN, 0x07);
     g_assert_cmpint(sim_pins(&sim_guest), ==, 0);
     qtest_quit(qts);
     sim_stop(&sim_guest, SIGTERM);

@@ -681,7 +681,8 @@ struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
 /*
  * AQIC.  Turning on: 00 if they were off (they show on later), 07 if they
  * are on or being turned on, 05 while they are being turned off.  Turning
- * off: 00, and they show off later.  During a reset: 02, after a failed
+ * off: 00, and they show off later; 07 if they are off or being turned
+ * off, as the machine answers (issue 23).  During a reset: 02, after a failed
  * association its code, and nothing changes.
  */
 struct ap_queue_status ap_aqic(ap_qid_t qid, union ap_qirq_ctrl ctrl,
@@ -717,7 +718,11 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, union ap_qirq_ctrl ctrl,
 				irq_change(hw, SIM_IRQ_ENABLING, hw->irq_on_polls);
 			}
 		} else {
-			st = rc_status(AP_RESPONSE_NORMAL);
+			/* off already, or being turned off: 07, as on */
+			st = rc_status(hw->irq == SIM_IRQ_OFF ||
+				       hw->irq == SIM_IRQ_DISABLING ?
+				       AP_RESPONSE_OTHERWISE_CHANGED :
+				       AP_RESPONSE_NORMAL);
 			if (hw->irq == SIM_IRQ_ENABLING)
 				irq_change(hw, SIM_IRQ_OFF, 0);
 			else if (hw->irq == SIM_IRQ_ON)

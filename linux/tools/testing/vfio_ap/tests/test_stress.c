@@ -1073,7 +1073,8 @@ static int pqap(struct worker *w, int i, struct kvm *kvm, bool on,
 	if (rc == AP_RESPONSE_RESET_IN_PROGRESS)
 		ok = true;
 	else if (!on)
-		ok = rc == AP_RESPONSE_NORMAL || rc == AP_RESPONSE_Q_NOT_AVAIL;
+		ok = rc == AP_RESPONSE_NORMAL || rc == AP_RESPONSE_Q_NOT_AVAIL ||
+		     rc == AP_RESPONSE_OTHERWISE_CHANGED;
 	else if (good_nib)
 		ok = rc == AP_RESPONSE_NORMAL ||
 		     rc == AP_RESPONSE_Q_NOT_AVAIL ||
