@@ -427,8 +427,11 @@ static bool vfio_ap_answer_valid(const struct vfio_ap_insn *r,
 {
     switch (insn->opcode) {
     case VFIO_AP_OP_PQAP:
-        return (r->cc == 0 || r->cc == 3) &&
-               r->data_len <= (((insn->gr0 >> 24) & 0xff) == 4 ? 128 : 0);
+        /* QCI always stores its whole block; no other function any data */
+        if (((insn->gr0 >> 24) & 0xff) == 4) {
+            return r->cc == 0 && r->data_len == 128;
+        }
+        return (r->cc == 0 || r->cc == 3) && !r->data_len;
     case VFIO_AP_OP_NQAP:
         return r->data_len == 0 &&
                (r->cc == 0 || r->cc == 3 ||

@@ -1183,6 +1183,33 @@ static void test_guest_sim_unmapped(void)
     sim_stop(&sim_guest, SIGTERM);
 }
 
+/*
+ * A backend that answers QCI with 16 bytes of the block: refused, and the
+ * guest gets the configuration of no device, never bytes left over from
+ * an earlier instruction (QCI always stores the whole 128 bytes)
+ */
+static void test_guest_short_qci(void)
+{
+    QTestState *qts;
+    int i;
+
+    if (!guest_sim_start(&sim_guest, "--x-hostile=short-qci")) {
+        return;
+    }
+    qts = guest_boot("max,apqi=off", &sim_guest);
+    guest_wait_stage(qts, 1);
+    CHECK_OUTCOME(qts, REC_QCI, 0);
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1), ==, 0x40);
+    /* 63, not the simulated host's 255 that the 16 bytes said */
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1 + 4), ==, 63);
+    g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1 + 5), ==, 15);
+    for (i = 6; i < 128; i++) {
+        g_assert_cmphex(qtest_readb(qts, AP_GUEST_QCI1 + i), ==, 0);
+    }
+    qtest_quit(qts);
+    sim_stop(&sim_guest, SIGTERM);
+}
+
 /* the T bit without apft, QCI without apqci: specification exceptions */
 static void test_guest_facilities_off(void)
 {
@@ -1439,7 +1466,7 @@ static void test_hostile_backend(void)
 {
     static const char *const modes[] = {
         "wrong-size", "wrong-id", "extra-fds", "no-fd", "bad-region",
-        "garbage", "no-reply", "cut", "bad-answer",
+        "garbage", "no-reply", "cut", "bad-answer", "short-qci",
     };
     QTestState *qts;
     unsigned int i;
@@ -1771,6 +1798,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/sim/irq-index-missing", test_irq_index_missing);
     qtest_add_func("/vfio-ap/guest/sim-unmapped", test_guest_sim_unmapped);
     qtest_add_func("/vfio-ap/guest/facilities-off", test_guest_facilities_off);
+    qtest_add_func("/vfio-ap/guest/short-qci", test_guest_short_qci);
     qtest_add_func("/vfio-ap/guest/catches-faults", test_guest_catches_faults);
     qtest_add_func("/vfio-ap/guest/backend-without-region",
                    test_guest_backend_without_region);

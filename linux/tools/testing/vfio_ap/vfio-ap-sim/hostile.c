@@ -14,6 +14,7 @@
  *   bad-answer   an instruction's answer in the region the VMM must not
  *                take: another opcode than the one asked, a condition
  *                code above 3, more data than an answer can carry
+ *   short-qci    a QCI answered with 16 bytes of its block, not 128
  *   deaf         after the reply to a region write, nothing more is read:
  *                QEMU's next message fails to send (EPIPE) while the
  *                connection stays open, so only the failed send can tell
@@ -48,6 +49,7 @@ enum hostile_mode {
 	HOSTILE_NO_REPLY,
 	HOSTILE_CUT,
 	HOSTILE_BAD_ANSWER,
+	HOSTILE_SHORT_QCI,
 	HOSTILE_DEAF,
 	HOSTILE_RANDOM,
 };
@@ -62,6 +64,7 @@ static const char *const mode_names[] = {
 	[HOSTILE_NO_REPLY] = "no-reply",
 	[HOSTILE_CUT] = "cut",
 	[HOSTILE_BAD_ANSWER] = "bad-answer",
+	[HOSTILE_SHORT_QCI] = "short-qci",
 	[HOSTILE_DEAF] = "deaf",
 	[HOSTILE_RANDOM] = "random",
 };
@@ -212,6 +215,7 @@ int sim_hostile_reply(int sock, const struct vfio_user_hdr *hdr,
 	switch (pick()) {
 	case HOSTILE_OFF:
 	case HOSTILE_BAD_ANSWER:	/* answers are spoiled in the region */
+	case HOSTILE_SHORT_QCI:
 	case HOSTILE_RANDOM:
 		break;
 	case HOSTILE_WRONG_SIZE:
@@ -266,7 +270,15 @@ int sim_hostile_reply(int sock, const struct vfio_user_hdr *hdr,
 
 void sim_hostile_answer(struct vfio_ap_insn *answer)
 {
-	if (mode == HOSTILE_OFF || pick() != HOSTILE_BAD_ANSWER)
+	enum hostile_mode m = mode == HOSTILE_OFF ? HOSTILE_OFF : pick();
+
+	/* only a QCI block comes with a PQAP's answer */
+	if (m == HOSTILE_SHORT_QCI && answer->opcode == VFIO_AP_OP_PQAP &&
+	    answer->data_len == 128) {
+		answer->data_len = 16;
+		return;
+	}
+	if (m != HOSTILE_BAD_ANSWER)
 		return;
 	switch (next_random() % 3) {
 	case 0:
