@@ -58,6 +58,10 @@
 
 #define TYPE_VFIO_AP_DEVICE "vfio-ap"
 
+/* AQIC's control word: the interrupt request bit (GR1 bit 16) */
+#define AP_AQIC_IR              0x0000800000000000ULL
+#define AP_RC_INVALID_ADDRESS   0x06
+
 OBJECT_DECLARE_SIMPLE_TYPE(VFIOAPDevice, VFIO_AP_DEVICE)
 
 /* One eventfd-backed interrupt of the device: request or config change. */
@@ -491,6 +495,24 @@ static int vfio_ap_ring(VFIOAPDevice *vapdev, uint32_t in, uint32_t out)
     return out;
 }
 
+/*
+ * An AQIC turning interrupts on, with a backend that has no adapter
+ * interrupt index: nothing would ever raise them, so the guest is told
+ * 06, as KVM's driver answers when it cannot register the guest ISC (a
+ * Linux guest then polls).
+ */
+static bool vfio_ap_aqic_without_route(VFIOAPDevice *vapdev, APInsn *insn)
+{
+    if (vapdev->airqs || insn->opcode != VFIO_AP_OP_PQAP ||
+        ((insn->gr0 >> 24) & 0xff) != 3 || !(insn->gr1 & AP_AQIC_IR)) {
+        return false;
+    }
+    insn->cc = 3;
+    insn->gr1 = (uint64_t)AP_RC_INVALID_ADDRESS << 16;
+    insn->data_len = 0;
+    return true;
+}
+
 /* APDeviceClass::execute: one instruction through the region */
 static bool vfio_ap_execute(APDevice *apdev, APInsn *insn, Error **errp)
 {
@@ -504,6 +526,9 @@ static bool vfio_ap_execute(APDevice *apdev, APInsn *insn, Error **errp)
 
     if (!r) {
         return false;
+    }
+    if (vfio_ap_aqic_without_route(vapdev, insn)) {
+        return true;
     }
     memset(r, 0, VFIO_AP_INSN_HDR_SIZE);
     r->opcode = insn->opcode;

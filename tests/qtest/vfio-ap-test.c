@@ -1184,6 +1184,28 @@ static void test_guest_sim_unmapped(void)
 }
 
 /*
+ * apqi offered, the backend without an adapter interrupt index: an
+ * AQIC(on) answers 06 (the guest then polls), as KVM's driver answers
+ * when it cannot register the guest ISC; before, it was taken, and no
+ * interruption would ever have come
+ */
+static void test_guest_aqic_no_route(void)
+{
+    QTestState *qts;
+
+    if (!guest_sim_start(&sim_guest, "--irqs=2")) {
+        return;
+    }
+    qts = guest_boot("max", &sim_guest);
+    guest_wait_stage(qts, 1);
+    CHECK_OUTCOME(qts, REC_SPEC_AQIC, 3);
+    g_assert_cmphex(GR1_RC(guest_rec(qts, REC_SPEC_AQIC).gr1), ==, 0x06);
+    g_assert_cmpint(sim_pins(&sim_guest), ==, 0);
+    qtest_quit(qts);
+    sim_stop(&sim_guest, SIGTERM);
+}
+
+/*
  * A backend that answers QCI with 16 bytes of the block: refused, and the
  * guest gets the configuration of no device, never bytes left over from
  * an earlier instruction (QCI always stores the whole 128 bytes)
@@ -1799,6 +1821,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/guest/sim-unmapped", test_guest_sim_unmapped);
     qtest_add_func("/vfio-ap/guest/facilities-off", test_guest_facilities_off);
     qtest_add_func("/vfio-ap/guest/short-qci", test_guest_short_qci);
+    qtest_add_func("/vfio-ap/guest/aqic-no-route", test_guest_aqic_no_route);
     qtest_add_func("/vfio-ap/guest/catches-faults", test_guest_catches_faults);
     qtest_add_func("/vfio-ap/guest/backend-without-region",
                    test_guest_backend_without_region);
