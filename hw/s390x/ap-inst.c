@@ -9,9 +9,7 @@
  * is asked; a part of a message or reply moves at most up to the next page
  * boundary per execution (partial completion, the guest repeats).
  *
- * This work is licensed under the terms of the GNU GPL, version 2 or (at
- * your option) any later version. See the COPYING file in the top-level
- * directory.
+ * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"

@@ -15,9 +15,7 @@
  * interrupts not on yet (the guest polls for them right after AQIC) could
  * lose a real one.
  *
- * This work is licensed under the terms of the GNU GPL, version 2 or (at
- * your option) any later version. See the COPYING file in the top-level
- * directory.
+ * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"

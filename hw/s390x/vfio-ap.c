@@ -16,9 +16,7 @@
  * Under KVM, SIE executes them and a kernel backend has no such region.
  * Such a backend also raises the queues' interrupts (vfio-ap-irq.c).
  *
- * This work is licensed under the terms of the GNU GPL, version 2 or (at
- * your option) any later version. See the COPYING file in the top-level
- * directory.
+ * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"

@@ -2,8 +2,7 @@
  * What the bare-metal AP guest (tests/guest/ap-insn.c) records, and where,
  * for vfio-ap-test to check.  Shared by both; the guest is big-endian.
  *
- * This work is licensed under the terms of the GNU GPL, version 2 or later.
- * See the COPYING file in the top-level directory.
+ * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef VFIO_AP_GUEST_H
 #define VFIO_AP_GUEST_H

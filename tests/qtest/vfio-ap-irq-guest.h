@@ -2,8 +2,7 @@
  * What the bare-metal AP interrupt guest (tests/guest/ap-irq.c) records for
  * vfio-ap-test, in the layout of vfio-ap-guest.h.
  *
- * This work is licensed under the terms of the GNU GPL, version 2 or later.
- * See the COPYING file in the top-level directory.
+ * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef VFIO_AP_IRQ_GUEST_H
 #define VFIO_AP_IRQ_GUEST_H

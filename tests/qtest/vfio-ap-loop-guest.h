@@ -3,8 +3,7 @@
  * vfio-ap-test to watch while it kills and restarts the backend.  Shared
  * by both; the guest is big-endian.
  *
- * This work is licensed under the terms of the GNU GPL, version 2 or later.
- * See the COPYING file in the top-level directory.
+ * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef VFIO_AP_LOOP_GUEST_H
 #define VFIO_AP_LOOP_GUEST_H

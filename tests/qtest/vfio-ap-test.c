@@ -5,8 +5,7 @@
  * code; its path in VFIO_AP_SIM), realize, unplug, device request, and the
  * config-change events that mdev and host changes give.
  *
- * This work is licensed under the terms of the GNU GPL, version 2 or later.
- * See the COPYING file in the top-level directory.
+ * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"

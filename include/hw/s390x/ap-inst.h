@@ -1,9 +1,7 @@
 /*
  * s390x AP (crypto adapter) instructions under TCG
  *
- * This work is licensed under the terms of the GNU GPL, version 2 or (at
- * your option) any later version. See the COPYING file in the top-level
- * directory.
+ * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #ifndef HW_S390X_AP_INST_H

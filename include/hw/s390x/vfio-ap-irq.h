@@ -2,9 +2,7 @@
  * vfio-ap: AP queue interrupts raised as I/O adapter interruptions, for a
  * backend that plays the firmware (under TCG).
  *
- * This work is licensed under the terms of the GNU GPL, version 2 or (at
- * your option) any later version. See the COPYING file in the top-level
- * directory.
+ * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #ifndef HW_S390X_VFIO_AP_IRQ_H

@@ -14,9 +14,7 @@
  * Storage is accessed in real mode (no DAT), so that every store of the
  * instruction lands at an address the checker knows.
  *
- * This work is licensed under the terms of the GNU GPL, version 2 or (at
- * your option) any later version. See the COPYING file in the top-level
- * directory.
+ * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
