@@ -143,12 +143,13 @@ static void ap_execute(APInsn *insn)
     APDevice *apdev = s390_get_ap_device();
     Error *err = NULL;
 
-    if (apdev && AP_DEVICE_GET_CLASS(apdev)->execute &&
-        AP_DEVICE_GET_CLASS(apdev)->execute(apdev, insn, &err)) {
-        trace_ap_insn(insn->opcode, insn->gr0, insn->cc, insn->gr1);
-        return;
-    }
-    if (err) {
+    if (apdev && AP_DEVICE_GET_CLASS(apdev)->execute) {
+        if (AP_DEVICE_GET_CLASS(apdev)->execute(apdev, insn, &err)) {
+            trace_ap_insn(insn->opcode, insn->gr0, insn->cc, insn->gr1);
+            return;
+        }
+        /* the hook's contract: a failure comes with its reason */
+        g_assert(err);
         /* the device says so once; the guest goes on without the queue */
         error_free(err);
         trace_ap_insn_failed(insn->opcode, insn->gr0);

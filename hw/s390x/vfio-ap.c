@@ -523,6 +523,9 @@ static bool vfio_ap_execute(APDevice *apdev, APInsn *insn, Error **errp)
     int ret;
 
     if (!r) {
+        /* said once when it went; the class hook wants a reason each time */
+        error_setg(errp, VFIO_MSG_PREFIX "no instruction region",
+                   vdev->name);
         return false;
     }
     if (vfio_ap_aqic_without_route(vapdev, insn)) {
