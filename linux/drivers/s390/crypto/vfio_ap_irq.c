@@ -227,7 +227,7 @@ static struct nib_stop *stop_range(struct ap_matrix_mdev *matrix_mdev,
 	lockdep_assert_held(&matrix_dev->mdevs_lock);
 	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node)
 		n += nib_in_range(q->saved_iova, iova, length);
-	/* without room to remember them, none is confirmed: all fenced */
+	/* without room to remember them, none is confirmed by the wait */
 	stops = n ? kcalloc(n, sizeof(*stops), GFP_KERNEL) : NULL;
 	n = 0;
 	list_for_each_entry(q, &matrix_mdev->irq_qlist, irq_node) {
