@@ -1231,6 +1231,31 @@ static void test_guest_short_qci(void)
     sim_stop(&sim_guest, SIGTERM);
 }
 
+/*
+ * "ap=off" alone gives a consistent model: the AP facilities that only
+ * work with AP are off too (before, each stayed on and QEMU warned that it
+ * requires 'ap')
+ */
+static void test_cpu_ap_off(void)
+{
+    static const char *const dependents[] = { "apqci", "apft", "apqi" };
+    QTestState *qts = qtest_init(MACHINE "-accel tcg -cpu max,ap=off");
+    QDict *resp, *props;
+    unsigned int i;
+
+    resp = qtest_qmp(qts, "{'execute': 'query-cpu-model-expansion', "
+                     "'arguments': {'type': 'full', 'model': "
+                     "{'name': 'max', 'props': {'ap': false}}}}");
+    props = qdict_get_qdict(qdict_get_qdict(qdict_get_qdict(resp, "return"),
+                                            "model"), "props");
+    g_assert(!qdict_get_bool(props, "ap"));
+    for (i = 0; i < G_N_ELEMENTS(dependents); i++) {
+        g_assert_false(qdict_get_bool(props, dependents[i]));
+    }
+    qobject_unref(resp);
+    qtest_quit(qts);
+}
+
 /* the T bit without apft, QCI without apqci: specification exceptions */
 static void test_guest_facilities_off(void)
 {
@@ -1821,6 +1846,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vfio-ap/guest/facilities-off", test_guest_facilities_off);
     qtest_add_func("/vfio-ap/guest/short-qci", test_guest_short_qci);
     qtest_add_func("/vfio-ap/guest/aqic-no-route", test_guest_aqic_no_route);
+    qtest_add_func("/vfio-ap/cpu-ap-off", test_cpu_ap_off);
     qtest_add_func("/vfio-ap/guest/catches-faults", test_guest_catches_faults);
     qtest_add_func("/vfio-ap/guest/backend-without-region",
                    test_guest_backend_without_region);
