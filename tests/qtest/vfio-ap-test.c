@@ -1239,7 +1239,7 @@ static void test_guest_short_qci(void)
 static void test_cpu_ap_off(void)
 {
     static const char *const dependents[] = { "apqci", "apft", "apqi" };
-    QTestState *qts = qtest_init(MACHINE "-accel tcg -cpu max,ap=off");
+    QTestState *qts = qtest_init(MACHINE "-cpu max,ap=off");
     QDict *resp, *props;
     unsigned int i;
 
