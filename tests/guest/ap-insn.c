@@ -82,7 +82,7 @@ static void request(int rec, uint64_t apqn, uint64_t psmid,
 /* operands the architecture defines as invalid for every function */
 static void spec_operands(void)
 {
-	uint64_t gr1, gr2, addr = (uint64_t)reply_buf[0], len = 0, psmid;
+	uint64_t gr1, gr2, addr = (uint64_t)reply_buf[0], len, psmid;
 	uint64_t residual;
 
 	record(REC_SPEC_PQAP_BITS, pqap_simple(FC(0) | 0x200000 | APQN(1, 1),

@@ -73,7 +73,7 @@ bool vfio_ap_queue_usable(const struct vfio_ap_queue *q)
 	 */
 	if (WARN_ON_ONCE(q->resetting))
 		return false;
-	/* as Linux 6.12: not "not available" (01), which may be a guess */
+	/* as Linux 6.12: 01 says the queue is gone, not that it was reset */
 	return q->reset_rc == AP_RESPONSE_NORMAL ||
 	       q->reset_rc == AP_RESPONSE_DECONFIGURED ||
 	       q->reset_rc == AP_RESPONSE_CHECKSTOPPED;

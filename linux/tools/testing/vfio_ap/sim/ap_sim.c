@@ -532,6 +532,12 @@ static bool in_reset(struct sim_queue *sq)
 	       sim_card_resetting(sq->aq.qid);
 }
 
+/* what the status shows: on, or being turned off */
+static bool shows_on(const struct sim_ap_hw *hw)
+{
+	return hw->irq == SIM_IRQ_ON || hw->irq == SIM_IRQ_DISABLING;
+}
+
 /* the interrupt state reaches where the last change sends it */
 static void irq_settle(struct sim_ap_hw *hw)
 {
@@ -542,7 +548,6 @@ static void irq_settle(struct sim_ap_hw *hw)
 		hw->nib = 0;
 	}
 	hw->irq_left = 0;
-	hw->irq_enabled = hw->irq == SIM_IRQ_ON;
 }
 
 /* a change of the interrupt state that shows after @polls instructions */
@@ -554,8 +559,6 @@ static void irq_change(struct sim_ap_hw *hw, enum sim_irq_state to, int polls)
 		hw->nib = 0;
 	if (polls <= 0)
 		irq_settle(hw);
-	else
-		hw->irq_enabled = to == SIM_IRQ_DISABLING;
 }
 
 /*
@@ -589,11 +592,6 @@ static bool nib_pinned(const struct sim_ap_hw *hw)
 	return !hw->nib || sim_vfio_host_pinned(hw->nib);
 }
 
-static bool may_store(const struct sim_ap_hw *hw)
-{
-	return hw->irq == SIM_IRQ_ON || hw->irq == SIM_IRQ_DISABLING;
-}
-
 struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 {
 	struct ap_queue_status st = rc_status(AP_RESPONSE_Q_NOT_AVAIL);
@@ -611,7 +609,7 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 			if (hw->polls_left > 0)
 				hw->polls_left--;
 			st = rc_status(AP_RESPONSE_RESET_IN_PROGRESS);
-			st.irq_enabled = hw->irq_enabled;
+			st.irq_enabled = shows_on(hw);
 		} else if (hw->assoc_pending) {
 			/* an association error: every answer until a reset */
 			st = rc_status(hw->assoc_pending);
@@ -619,7 +617,7 @@ struct ap_queue_status ap_tapq(ap_qid_t qid, struct ap_tapq_hwinfo *info)
 			reset_over(hw);
 			st = rc_status(hw->tapq_rc);
 			sim_card_status(qid & 0xffff, &st);
-			st.irq_enabled = hw->irq_enabled;
+			st.irq_enabled = shows_on(hw);
 			observed(sq);
 		}
 	}
@@ -672,7 +670,7 @@ struct ap_queue_status ap_zapq(ap_qid_t qid, int fbit)
 			}
 			sim_card_reset(qid & 0xffff);
 		}
-		st.irq_enabled = hw->irq_enabled;
+		st.irq_enabled = shows_on(hw);
 	}
 	pthread_mutex_unlock(&hw_lock);
 	return st;
@@ -729,7 +727,7 @@ struct ap_queue_status ap_aqic(ap_qid_t qid, union ap_qirq_ctrl ctrl,
 				irq_change(hw, SIM_IRQ_DISABLING,
 					   hw->irq_off_polls);
 		}
-		st.irq_enabled = hw->irq_enabled;
+		st.irq_enabled = shows_on(hw);
 	}
 	pthread_mutex_unlock(&hw_lock);
 	return st;
@@ -809,7 +807,7 @@ struct ap_queue_status sim_ap_nqap(int apqn, u64 psmid, const u8 *part,
 	st = rc ? rc_status(rc) :
 	     sim_card_enqueue(apqn, psmid, part, len, left, partial);
 	if (sq) {
-		st.irq_enabled = sq->hw.irq_enabled;
+		st.irq_enabled = shows_on(&sq->hw);
 		observed(sq);
 	}
 	pthread_mutex_unlock(&hw_lock);
@@ -830,7 +828,7 @@ struct ap_queue_status sim_ap_dqap(int apqn, u64 *psmid, u8 *buf, size_t room,
 	st = rc ? rc_status(rc) :
 	     sim_card_dequeue(apqn, psmid, buf, room, stored, residual);
 	if (sq) {
-		st.irq_enabled = sq->hw.irq_enabled;
+		st.irq_enabled = shows_on(&sq->hw);
 		observed(sq);
 	}
 	pthread_mutex_unlock(&hw_lock);
@@ -853,11 +851,10 @@ static void reply_ready(int apqn, bool unless_refused)
 	if (sq && unless_refused && sq->hw.reset_refused)
 		sq = NULL;
 	/* a queue being reset has dropped its work: no reply to announce */
-	if (sq && may_store(&sq->hw) && sq->hw.nib && !in_reset(sq)) {
+	if (sq && shows_on(&sq->hw) && sq->hw.nib && !in_reset(sq)) {
 		u8 *nib = (u8 *)(uintptr_t)sq->hw.nib;
 
 		if (!nib_pinned(&sq->hw)) {
-			sq->hw.stray_stores++;
 			atomic_fetch_add(&stray_stores, 1);
 			fprintf(stderr, "ap sim: queue %02x.%04x: NIB stored into a page not pinned\n",
 				AP_QID_CARD(apqn), AP_QID_QUEUE(apqn));

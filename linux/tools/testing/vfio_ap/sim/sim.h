@@ -75,7 +75,6 @@ struct sim_ap_hw {
 	int irq_left;		/* instructions before the change of @irq shows */
 	u64 reset_done_ns;	/* CLOCK_MONOTONIC time the reset ends */
 	enum sim_irq_state irq;
-	bool irq_enabled;	/* as the status shows it: on, or being turned off */
 	int assoc_pending;	/* the association error answered now */
 	bool irq_after_reset;	/* @irq goes off once the reset is over */
 	bool reset_refused;	/* the last ZAPQ was refused (zapq_rc) */
@@ -84,7 +83,6 @@ struct sim_ap_hw {
 	u32 gisa;		/* ... of the guest with this GISA designation */
 	unsigned long irqs_posted;	/* NIB stores that found it zero */
 	unsigned long zapqs;	/* resets seen */
-	unsigned long stray_stores;	/* NIB stores into a page not pinned */
 };
 struct sim_ap_hw *sim_ap_hw(int apqn);
 /* how a queue's resets go from now on, set under the hardware's lock */

@@ -364,7 +364,7 @@ static void test_pqap_operands(void)
 	sim_vfio_dma_unmap(t_vdev(m), 0x10000, 1 << 20);
 	CHECK_EQ_INT(sim_pins_live(), 0);
 	CHECK_EQ_INT(sim_kvm_giscs(kvm), 0);
-	CHECK(!sim_ap_hw(AP_MKQID(1, 1))->irq_enabled);
+	CHECK(!ap_tapq(AP_MKQID(1, 1), NULL).irq_enabled);
 
 	t_detach(m, kvm);
 	sim_mdev_remove(m);
